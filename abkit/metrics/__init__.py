@@ -1,0 +1,1 @@
+"""abkit.metrics."""
