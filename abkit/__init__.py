@@ -1,5 +1,44 @@
-"""abkit: A/B testing and offline evaluation for teams that ship recommendation and ad models."""
+"""abkit: A/B testing and offline evaluation for teams that ship recommendation and ad models.
+
+The names users type: metric definitions (``ab.Mean``, ``ab.Proportion``, ``ab.Ratio``, ``ab.Guardrail``), the
+analysis (``ab.analyze``), and the submodules ``ab.stats``, ``ab.datasets``.
+"""
 
 from __future__ import annotations
 
+from abkit import datasets, stats
+from abkit.errors import AbkitError, ColumnError, DataError, DegenerateDataWarning, ParameterError, ProtocolError
+from abkit.stats import (
+    Comparison,
+    Decision,
+    ExperimentResult,
+    Guardrail,
+    Mean,
+    Proportion,
+    Ratio,
+    Summary,
+    analyze,
+)
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "AbkitError",
+    "ColumnError",
+    "Comparison",
+    "DataError",
+    "Decision",
+    "DegenerateDataWarning",
+    "ExperimentResult",
+    "Guardrail",
+    "Mean",
+    "ParameterError",
+    "Proportion",
+    "ProtocolError",
+    "Ratio",
+    "Summary",
+    "__version__",
+    "analyze",
+    "datasets",
+    "stats",
+]

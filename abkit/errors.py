@@ -8,12 +8,12 @@ from __future__ import annotations
 
 __all__ = [
     "AbkitError",
+    "AbkitWarning",
     "ColumnError",
     "DataError",
+    "DegenerateDataWarning",
     "ParameterError",
     "ProtocolError",
-    "DegenerateDataWarning",
-    "AbkitWarning",
 ]
 
 

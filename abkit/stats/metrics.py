@@ -234,7 +234,9 @@ class Guardrail:
         except (TypeError, ValueError):
             margin = float("nan")
         if not margin > 0 or margin == float("inf"):
-            raise ParameterError(f"The 'margin' parameter of Guardrail must be a float > 0. Got {self.margin!r} instead.")
+            raise ParameterError(
+                f"The 'margin' parameter of Guardrail must be a float > 0. Got {self.margin!r} instead."
+            )
         object.__setattr__(self, "margin", margin)
 
     @property

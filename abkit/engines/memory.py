@@ -1,0 +1,184 @@
+"""The in-memory engine: moments of a pandas DataFrame in one blocked pass with numpy.
+
+Rows are processed in blocks of :data:`BLOCK_ROWS`. Each block's requested columns are written once, shifted and
+clipped, into a small (k x block) float64 buffer; no full-length column is copied. With few groups (arms) each group's
+sums and all its cross-products come from one matrix product of the buffer with itself; with many groups (days x arms,
+bootstrap buckets) each needed sum and product is a weighted ``bincount``, whose cost does not grow with the number of
+groups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from abkit.engines.moments import Moments, MomentsRequest
+from abkit.errors import ColumnError, DataError
+
+__all__ = ["BLOCK_ROWS", "column_values", "frame_moments", "group_codes"]
+
+BLOCK_ROWS = 1 << 18
+_FEW_GROUPS = 8
+
+
+def _missing_column(frame: pd.DataFrame, column: str) -> ColumnError:
+    cols = ", ".join(map(str, frame.columns))
+    return ColumnError(f"column {column!r} not found in the data; columns are: {cols}")
+
+
+def column_values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric column as a float64 array, without a copy when it already is one.
+
+    Booleans count as 0/1 and nullable types' NA becomes NaN. A non-numeric column raises ColumnError.
+    """
+    if column not in frame.columns:
+        raise _missing_column(frame, column)
+    s = frame[column]
+    dtype = s.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        if isinstance(dtype, np.dtype) and dtype == np.float64:
+            return s.to_numpy(copy=False)
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    raise ColumnError(
+        f"column {column!r} must be numeric (or boolean); found dtype {dtype}. "
+        "Convert it first, e.g. pd.to_numeric(df[col])."
+    )
+
+
+def group_codes(frame: pd.DataFrame, keys: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer codes (0..G-1) of the combinations of key columns present in the data, and the key table."""
+    if not keys:
+        return np.zeros(len(frame), dtype=np.int64), pd.DataFrame(index=[0])
+    codes = np.zeros(len(frame), dtype=np.int64)
+    uniques: list[np.ndarray] = []
+    for key in keys:
+        if key not in frame.columns:
+            raise _missing_column(frame, key)
+        c, u = pd.factorize(frame[key], sort=True)
+        if (c < 0).any():
+            raise DataError(f"column {key!r} has {int((c < 0).sum())} missing values; every row needs a {key!r}.")
+        codes = codes * len(u) + c
+        uniques.append(np.asarray(u))
+    if len(keys) == 1:
+        return codes, pd.DataFrame({keys[0]: uniques[0]})
+    codes, present = pd.factorize(codes, sort=True)
+    sizes = [len(u) for u in uniques]
+    parts = np.unravel_index(present, sizes) if len(sizes) > 1 else (present,)
+    table = pd.DataFrame({k: u[p] for k, u, p in zip(keys, uniques, parts, strict=True)})
+    return codes.astype(np.int64), table
+
+
+def frame_moments(frame: pd.DataFrame, request: MomentsRequest) -> Moments:
+    """Moments of ``frame`` as asked by ``request``, in one pass."""
+    values = [column_values(frame, c) for c in request.columns]
+    keys = tuple(k for k in request.keys if k != "_bucket")
+    codes, table = group_codes(frame, keys)
+    if request.buckets:
+        from abkit.engines.buckets import bucket_codes
+
+        if request.unit is None or request.unit not in frame.columns:
+            raise _missing_column(frame, str(request.unit))
+        b = bucket_codes(frame[request.unit], buckets=request.buckets, seed=request.seed)
+        codes = codes * request.buckets + b
+        codes, present = pd.factorize(codes, sort=True)
+        table = table.iloc[present // request.buckets].reset_index(drop=True)
+        table["_bucket"] = (present % request.buckets).astype(np.int64)
+    return _accumulate(values, codes, len(table), table, request)
+
+
+def _pilot(values: list[np.ndarray]) -> np.ndarray:
+    shift = np.zeros(len(values))
+    for j, v in enumerate(values):
+        head = v[:4096]
+        head = head[np.isfinite(head)]
+        if len(head) == 0:
+            finite = v[np.isfinite(v)]
+            head = finite[:4096]
+        shift[j] = float(np.mean(head)) if len(head) else 0.0
+    return shift
+
+
+def _accumulate(
+    values: list[np.ndarray], codes: np.ndarray, g: int, table: pd.DataFrame, request: MomentsRequest
+) -> Moments:
+    k = len(values)
+    nrows = len(codes)
+    shift = _pilot(values)
+    clip = [request.clip.get(c) for c in request.columns]
+    pairs = request.pair_index()
+    rows = np.bincount(codes, minlength=g).astype(np.int64)
+    # gram[:, 0, 0] = n, gram[:, 0, 1:] = shifted sums, gram[:, 1:, 1:] = shifted cross-products
+    gram = np.zeros((g, k + 1, k + 1))
+    missing = np.zeros((g, k), dtype=np.int64)
+    infinite = np.zeros((g, k), dtype=np.int64)
+    minimum = np.full((g, k), np.nan)
+    maximum = np.full((g, k), np.nan)
+    few = g <= _FEW_GROUPS
+    small = codes.astype(np.int8) if few else codes
+    buf = np.empty((k + 1, min(BLOCK_ROWS, max(nrows, 1))))
+    for start in range(0, nrows, BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, nrows)
+        m = stop - start
+        a = buf[:, :m]
+        a[0] = 1.0
+        for j, v in enumerate(values):
+            np.subtract(v[start:stop], shift[j], out=a[j + 1])
+            if clip[j] is not None:
+                np.clip(a[j + 1], clip[j][0] - shift[j], clip[j][1] - shift[j], out=a[j + 1])
+        c = small[start:stop]
+        finite = np.isfinite(a[1:])
+        if not finite.all():
+            nan = np.isnan(a[1:])
+            for j in range(k):
+                if nan[j].any():
+                    missing[:, j] += np.bincount(c, weights=nan[j], minlength=g).astype(np.int64)
+                inf = ~finite[j] & ~nan[j]
+                if inf.any():
+                    infinite[:, j] += np.bincount(c, weights=inf, minlength=g).astype(np.int64)
+            a[:, ~finite.all(axis=0)] = 0.0  # incomplete rows add nothing, not even to n
+        if few:
+            total = a @ a.T
+            for grp in range(g - 1):
+                ag = a[:, c == grp]
+                part = ag @ ag.T
+                gram[grp] += part
+                total -= part
+                if request.extremes:
+                    _extremes(ag, minimum[grp], maximum[grp])
+            gram[g - 1] += total
+            if request.extremes:
+                _extremes(a[:, c == g - 1], minimum[g - 1], maximum[g - 1])
+        else:
+            for j in range(k + 1):
+                gram[:, 0, j] += np.bincount(c, weights=a[j], minlength=g)
+            for i, j in pairs:
+                s = np.bincount(c, weights=a[i + 1] * a[j + 1], minlength=g)
+                gram[:, i + 1, j + 1] += s
+                if i != j:
+                    gram[:, j + 1, i + 1] += s
+    cross = gram[:, 1:, 1:].copy()
+    asked = np.zeros((k, k), dtype=bool)
+    for i, j in pairs:
+        asked[i, j] = asked[j, i] = True
+    cross[:, ~asked] = np.nan
+    return Moments(
+        keys=table.reset_index(drop=True),
+        columns=tuple(request.columns),
+        shift=shift,
+        rows=rows,
+        n=np.rint(gram[:, 0, 0]).astype(np.int64),
+        sums=gram[:, 0, 1:].copy(),
+        cross=cross,
+        missing=missing,
+        infinite=infinite,
+        minimum=minimum + shift,
+        maximum=maximum + shift,
+    )
+
+
+def _extremes(ag: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+    keep = ag[0] == 1.0  # complete rows
+    vals = ag[1:, keep] if not keep.all() else ag[1:]
+    if vals.shape[1]:
+        np.fmin(low, vals.min(axis=1), out=low)
+        np.fmax(high, vals.max(axis=1), out=high)
