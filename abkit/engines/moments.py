@@ -281,12 +281,12 @@ def _codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFra
 
 
 def _group_sum(codes: np.ndarray, a: np.ndarray, g: int) -> np.ndarray:
-    out = np.zeros((g,) + a.shape[1:], dtype=a.dtype)
+    out = np.zeros((g, *a.shape[1:]), dtype=a.dtype)
     np.add.at(out, codes, a)
     return out
 
 
 def _group_ext(codes: np.ndarray, a: np.ndarray, g: int, fn: np.ufunc) -> np.ndarray:
-    out = np.full((g,) + a.shape[1:], np.nan)
+    out = np.full((g, *a.shape[1:]), np.nan)
     fn.at(out, codes, a)
     return out

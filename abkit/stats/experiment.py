@@ -117,7 +117,7 @@ class ExperimentResult(Result):
     def __str__(self) -> str:
         cols = ["metric", "variant", "control", "treatment", "effect", "ci_low", "ci_high", "rel_effect", "pvalue",
                 "pvalue_adj", "significant"]  # fmt: skip
-        t = self.table[cols + ["role"]]
+        t = self.table[[*cols, "role"]]
         with pd.option_context(
             "display.width", 200, "display.max_columns", 50, "display.float_format", "{:.4g}".format
         ):
@@ -304,7 +304,8 @@ def analyze(
     for i in [ci, *ti]:
         if moments.n[i] < 2:
             raise DataError(
-                f"arm {arms[i]!r} has {int(moments.n[i])} complete units; each arm needs at least 2 to estimate a variance."
+                f"arm {arms[i]!r} has {int(moments.n[i])} complete units; "
+                "each arm needs at least 2 to estimate a variance."
             )
 
     comps: list[Comparison] = []
