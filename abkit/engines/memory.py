@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from abkit.engines.expr import Expr
 from abkit.engines.moments import Moments, MomentsRequest
 from abkit.errors import ColumnError, DataError
 
@@ -70,7 +71,8 @@ def group_codes(frame: pd.DataFrame, keys: tuple[str, ...]) -> tuple[np.ndarray,
 
 def frame_moments(frame: pd.DataFrame, request: MomentsRequest) -> Moments:
     """Moments of ``frame`` as asked by ``request``, in one pass."""
-    values = [column_values(frame, c) for c in request.columns]
+    source = {c: column_values(frame, c) for c in request.source_columns()}
+    values: list[np.ndarray | Expr] = [request.derived.get(c) or source[c] for c in request.columns]
     keys = tuple(k for k in request.keys if k != "_bucket")
     codes, table = group_codes(frame, keys)
     if request.buckets:
@@ -83,12 +85,15 @@ def frame_moments(frame: pd.DataFrame, request: MomentsRequest) -> Moments:
         codes, present = pd.factorize(codes, sort=True)
         table = table.iloc[present // request.buckets].reset_index(drop=True)
         table["_bucket"] = (present % request.buckets).astype(np.int64)
-    return _accumulate(values, codes, len(table), table, request)
+    return _accumulate(values, source, codes, len(table), table, request)
 
 
-def _pilot(values: list[np.ndarray]) -> np.ndarray:
+def _pilot(values: list[np.ndarray | Expr], source: dict[str, np.ndarray]) -> np.ndarray:
     shift = np.zeros(len(values))
     for j, v in enumerate(values):
+        if isinstance(v, Expr):
+            v = np.asarray(v.evaluate({c: a[:65536] for c, a in source.items()}), dtype=float)
+            v = np.broadcast_to(v, (min(65536, len(next(iter(source.values()), []))),)) if v.ndim == 0 else v
         head = v[:4096]
         head = head[np.isfinite(head)]
         if len(head) == 0:
@@ -99,11 +104,16 @@ def _pilot(values: list[np.ndarray]) -> np.ndarray:
 
 
 def _accumulate(
-    values: list[np.ndarray], codes: np.ndarray, g: int, table: pd.DataFrame, request: MomentsRequest
+    values: list[np.ndarray | Expr],
+    source: dict[str, np.ndarray],
+    codes: np.ndarray,
+    g: int,
+    table: pd.DataFrame,
+    request: MomentsRequest,
 ) -> Moments:
     k = len(values)
     nrows = len(codes)
-    shift = _pilot(values)
+    shift = _pilot(values, source)
     clip = [request.clip.get(c) for c in request.columns]
     pairs = request.pair_index()
     rows = np.bincount(codes, minlength=g).astype(np.int64)
@@ -121,8 +131,14 @@ def _accumulate(
         m = stop - start
         a = buf[:, :m]
         a[0] = 1.0
+        block = None
         for j, v in enumerate(values):
-            np.subtract(v[start:stop], shift[j], out=a[j + 1])
+            if isinstance(v, Expr):
+                if block is None:
+                    block = {c: arr[start:stop] for c, arr in source.items()}
+                np.subtract(v.evaluate(block), shift[j], out=a[j + 1])
+            else:
+                np.subtract(v[start:stop], shift[j], out=a[j + 1])
             if clip[j] is not None:
                 np.clip(a[j + 1], clip[j][0] - shift[j], clip[j][1] - shift[j], out=a[j + 1])
         c = small[start:stop]

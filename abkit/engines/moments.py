@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from abkit.engines.expr import Expr
 from abkit.errors import DataError
 
 __all__ = ["Moments", "MomentsRequest", "Summary"]
@@ -46,6 +47,9 @@ class MomentsRequest:
         The unit id column used for buckets.
     seed : int
         Seed of the bucket hash.
+    derived : dict, optional
+        Column name -> :class:`abkit.engines.expr.Expr` for requested columns computed from others (importance
+        weights, capped products...). Each engine evaluates them in its own pass.
     extremes : bool
         Also compute per-group minimum and maximum (costs a second look at each block in memory).
     """
@@ -59,6 +63,15 @@ class MomentsRequest:
     unit: str | None = None
     seed: int = 0
     extremes: bool = False
+    derived: dict[str, Expr] = field(default_factory=dict)
+
+    def source_columns(self) -> list[str]:
+        """The data columns read: requested columns that are not derived, then those the expressions use."""
+        out = [c for c in self.columns if c not in self.derived]
+        for c in self.columns:
+            if c in self.derived:
+                out += sorted(x for x in self.derived[c].columns() if x not in out)
+        return out
 
     @property
     def keys(self) -> tuple[str, ...]:
