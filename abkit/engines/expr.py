@@ -214,8 +214,8 @@ class _Where(Expr):
         return np.where(np.isnan(c), np.nan, out)
 
     def sql(self, quote: Callable[[str], str] | None = None) -> str:
-        c = self.cond.sql(quote)
-        return f"(CASE WHEN {c} IS NULL THEN NULL WHEN {c} <> 0 THEN {self.then.sql(quote)} ELSE {self.otherwise.sql(quote)} END)"
+        c, then, other = self.cond.sql(quote), self.then.sql(quote), self.otherwise.sql(quote)
+        return f"(CASE WHEN {c} IS NULL THEN NULL WHEN {c} <> 0 THEN {then} ELSE {other} END)"
 
 
 def col(name: str) -> Expr:
