@@ -59,8 +59,6 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if hasattr(value, "to_dict"):
         return jsonable(value.to_dict())
-    if pd.isna(value) if np.isscalar(value) else False:
-        return None
     return str(value)
 
 

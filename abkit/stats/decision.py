@@ -83,7 +83,9 @@ def decide(
     for arm in arms:
         mine = [r for r in rows if r.variant == arm]
         primaries = [r for r in mine if r.role == "primary"]
-        better, worse, unknown = [], [], []
+        better: list[str] = []
+        worse: list[str] = []
+        unknown: list[str] = []
         for r in primaries:
             if not math.isfinite(r.pvalue_adj):
                 unknown.append(r.metric)

@@ -139,13 +139,13 @@ class ExperimentResult(Result):
 
     def to_html(self, path: str | None = None, **kwargs: Any) -> str:
         """The committee report as a self-contained HTML page; written to ``path`` when given."""
-        from abkit.reports import experiment_report  # reports sit above stats: imported only when asked
+        from abkit.reports import experiment_report  # type: ignore[attr-defined]  # reports sit above stats
 
         return experiment_report(self, path=path, **kwargs)
 
     def _repr_html_(self) -> str:
         try:
-            from abkit.reports import experiment_fragment
+            from abkit.reports import experiment_fragment  # type: ignore[attr-defined]
         except ImportError:
             return super()._repr_html_()
         return experiment_fragment(self)
@@ -318,7 +318,7 @@ def analyze(
                     compare_arms(m, moments, ci, t, alternative=alternative, confidence_level=cl, rel_method=rel_method)
                 )
                 roles.append(role)
-                ginfo.append({"higher_is_better": m.higher_is_better})
+                ginfo.append({"higher_is_better": getattr(m, "higher_is_better", True)})
     for g in guards:
         for t in ti:
             c = compare_arms(g.metric, moments, ci, t, confidence_level=1 - 2 * alpha, rel_method=rel_method)

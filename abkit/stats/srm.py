@@ -46,7 +46,7 @@ class SRMResult(Result):
 
 
 def srm(
-    counts: Sequence[int] | Mapping[str, int],
+    counts: Sequence[float] | Mapping[str, float],
     *,
     expected: Sequence[float] | Mapping[str, float] | None = None,
     threshold: float = SRM_THRESHOLD,

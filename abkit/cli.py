@@ -1,0 +1,212 @@
+"""The ``abkit`` command line: parse arguments, call the library, print or write. No logic beyond that.
+
+Exit codes: 0 on success, 2 on bad usage or bad data (one line on stderr naming the problem), 1 only when
+``--fail-on`` asks for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from abkit.errors import AbkitError
+
+FORMATS = ("table", "json", "csv", "html")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"abkit: error: {message}", err=True)
+    sys.exit(2)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn abkit's errors (bad data, bad parameters) and unreadable files into one line and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AbkitError as exc:
+            _fail(str(exc))
+        except (OSError, ImportError) as exc:
+            _fail(f"{type(exc).__name__}: {exc}")
+
+    return wrapper
+
+
+def emit(text: str, out: str | None) -> None:
+    """Write ``text`` to ``out`` (a path) or to stdout."""
+    if out:
+        Path(out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text)
+
+
+def render(result: Any, fmt: str, *, title: str | None = None, generated_at: str | None = None) -> str:
+    """A result in one of the output formats."""
+    if fmt == "json":
+        return result.to_json()
+    if fmt == "csv":
+        return result.table.to_csv(index=False)
+    if fmt == "html":
+        return result.to_html(generated_at=generated_at)
+    return str(result)
+
+
+def _split_list(value: str | None, what: str) -> list[str]:
+    if not value:
+        return []
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _floats(value: str, what: str) -> list[float]:
+    try:
+        return [float(v) for v in _split_list(value, what)]
+    except ValueError:
+        raise click.BadParameter(f"{what} must be comma-separated numbers, e.g. 50210,49790; got {value!r}") from None
+
+
+def _shares(value: str, what: str) -> dict[str, float]:
+    out = {}
+    for item in _split_list(value, what):
+        arm, sep, share = item.partition("=")
+        try:
+            out[arm.strip()] = float(share)
+        except ValueError:
+            raise click.BadParameter(f"{what} takes ARM=SHARE,... e.g. control=0.5,treatment=0.5; got {value!r}") from None
+        if not sep:
+            raise click.BadParameter(f"{what} takes ARM=SHARE,... e.g. control=0.5,treatment=0.5; got {value!r}")
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="abkit")
+def main() -> None:
+    """abkit: design, offline estimates, live analysis and committee reports for A/B tests.
+
+    \b
+    abkit demo --out abkit-demo          the whole story on synthetic data, ending in a report
+    abkit analyze data.parquet --mean revenue --ratio clicks/displays
+    abkit srm --counts 50210,49790
+    """
+
+
+@main.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--protocol", "protocol_path", type=click.Path(exists=True, dir_okay=False),
+              help="A protocol TOML file: analyse what was registered (metrics, arms, alpha).")
+@click.option("--variant", default="variant", show_default=True, help="The arm column.")
+@click.option("--control", default="control", show_default=True, help="The control arm's name.")
+@click.option("--mean", "means", multiple=True, metavar="COL", help="A mean metric (Welch t). Repeatable.")
+@click.option("--proportion", "proportions", multiple=True, metavar="COL", help="A 0/1 metric (z test). Repeatable.")
+@click.option("--ratio", "ratios", multiple=True, metavar="NUM/DEN",
+              help="A ratio of means, e.g. clicks/displays (delta method). Repeatable.")
+@click.option("--covariate", "covariates", multiple=True, metavar="METRIC=COL",
+              help="CUPED covariate: revenue=revenue_pre, or clicks/displays=clicks_pre/displays_pre.")
+@click.option("--alpha", default=0.05, show_default=True, type=float)
+@click.option("--correction", default="holm", show_default=True,
+              type=click.Choice(["holm", "bonferroni", "hochberg", "BH", "BY", "none"]))
+@click.option("--alternative", default="two-sided", show_default=True,
+              type=click.Choice(["two-sided", "greater", "less"]))
+@click.option("--expected", metavar="ARM=SHARE,...", help="Planned split for SRM, e.g. control=0.5,treatment=0.5.")
+@click.option("--missing", default="raise", show_default=True, type=click.Choice(["raise", "drop"]),
+              help="NaN/inf in a used column: an error, or drop the rows (counted and reported).")
+@click.option("--unit", default=None, help="Unit id column (duplicates are an error).")
+@click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(FORMATS))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--time", "generated_at", default=None, help="Report timestamp (html), for byte-identical reports.")
+@click.option("--fail-on", type=click.Choice(["no-ship", "invalid", "not-ship"]),
+              help="Exit 1 when the decision is no-ship, invalid, or anything but ship.")
+@handle_errors
+def analyze(data: str, protocol_path: str | None, variant: str, control: str, means: tuple[str, ...],
+            proportions: tuple[str, ...], ratios: tuple[str, ...], covariates: tuple[str, ...], alpha: float,
+            correction: str, alternative: str, expected: str | None, missing: str, unit: str | None, fmt: str,
+            out: str | None, generated_at: str | None, fail_on: str | None) -> None:  # fmt: skip
+    """Analyse an experiment in DATA (CSV, TSV or Parquet): every metric, every arm against control."""
+    import abkit as ab
+
+    if protocol_path:
+        from abkit.protocols import Protocol
+
+        result = ab.analyze(data, protocol=Protocol.load(protocol_path), missing=missing)
+    else:
+        cov = {}
+        for item in covariates:
+            if "=" not in item:
+                raise click.BadParameter(f"--covariate takes METRIC=COL, got {item!r}")
+            k, v = item.split("=", 1)
+            cov[k.strip()] = v.strip()
+        metrics: list[Any] = [ab.Mean(c, covariate=cov.pop(c, None)) for c in means]
+        metrics += [ab.Proportion(c, covariate=cov.pop(c, None)) for c in proportions]
+        for r in ratios:
+            if r.count("/") != 1:
+                raise click.BadParameter(f"--ratio takes NUM/DEN, got {r!r}")
+            num, den = (s.strip() for s in r.split("/"))
+            c = cov.pop(r, None)
+            pre = None
+            if c is not None:
+                if c.count("/") != 1:
+                    raise click.BadParameter(f"--covariate for a ratio takes NUM/DEN=NUM_PRE/DEN_PRE, got {c!r}")
+                a, b = (s.strip() for s in c.split("/"))
+                pre = (a, b)
+            metrics.append(ab.Ratio(num, den, covariate=pre))
+        if cov:
+            raise click.BadParameter(f"--covariate names metrics that were not asked for: {', '.join(cov)}")
+        if not metrics:
+            raise click.UsageError("give at least one metric (--mean, --proportion, --ratio) or --protocol")
+        split = None
+        if expected:
+            split = _shares(expected, "--expected")
+        result = ab.analyze(data, metrics, variant=variant, control=control, alpha=alpha,
+                            correction=None if correction == "none" else correction, alternative=alternative,
+                            expected_split=split, missing=missing, unit=unit, name=Path(data).stem)  # fmt: skip
+    emit(render(result, fmt, generated_at=generated_at), out)
+    verdict = result.decision.verdict
+    if (fail_on == "not-ship" and verdict != "ship") or fail_on == verdict:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--counts", required=True, metavar="N1,N2,...", help="Units per arm, e.g. 50210,49790.")
+@click.option("--expected", metavar="P1,P2,...", help="Planned shares (sum to 1); default equal.")
+@click.option("--threshold", default=0.001, show_default=True, type=float, help="Flag a mismatch below this p-value.")
+@click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json"]))
+@click.option("--fail-on-mismatch", is_flag=True, help="Exit 1 when a mismatch is flagged.")
+@handle_errors
+def srm(counts: str, expected: str | None, threshold: float, fmt: str, fail_on_mismatch: bool) -> None:
+    """Sample-ratio-mismatch check: chi-square goodness of fit of arm sizes against the planned split."""
+    import abkit as ab
+
+    result = ab.stats.srm(_floats(counts, "--counts"), expected=_floats(expected, "--expected") if expected else None,
+                          threshold=threshold)  # fmt: skip
+    if fmt == "json":
+        click.echo(result.to_json())
+    else:
+        verdict = "MISMATCH: do not trust this experiment" if result.mismatch else "ok"
+        click.echo(f"chi-square = {result.statistic:.4f}, df = {result.df}, p = {result.pvalue:.4g}: {verdict}")
+        click.echo(result.table.to_string(index=False))
+    if fail_on_mismatch and result.mismatch:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--out", default="abkit-demo", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the demo's data and report.")
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--users", default=200_000, show_default=True, type=int, help="Users in the simulated online test.")
+@handle_errors
+def demo(out: str, seed: int, users: int) -> None:
+    """The whole story on synthetic recommender data, ending in a committee report."""
+    from abkit.demo import run_demo
+
+    run_demo(Path(out), seed=seed, users=users, echo=click.echo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
