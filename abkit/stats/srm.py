@@ -78,7 +78,7 @@ def srm(
     if len(obs) < 2:
         raise ParameterError(f"The 'counts' parameter of srm needs at least two arms. Got {len(obs)}.")
     if not np.all(np.isfinite(obs)) or np.any(obs < 0) or np.any(obs != np.round(obs)):
-        raise ParameterError(f"The 'counts' parameter of srm must be whole numbers >= 0. Got {list(obs)}.")
+        raise ParameterError(f"The 'counts' parameter of srm must be whole numbers >= 0. Got {obs.tolist()}.")
     if obs.sum() <= 0:
         raise ParameterError("The 'counts' parameter of srm sums to zero: there are no units to test.")
     if expected is None:
@@ -100,7 +100,7 @@ def srm(
             )
         if np.any(~np.isfinite(p)) or np.any(p <= 0) or abs(p.sum() - 1.0) > 1e-9:
             raise ParameterError(
-                f"The 'expected' parameter of srm must be positive shares summing to 1. Got {list(p)} "
+                f"The 'expected' parameter of srm must be positive shares summing to 1. Got {p.tolist()} "
                 f"(sum {p.sum():.6g})."
             )
     total = obs.sum()

@@ -1,0 +1,92 @@
+"""The command line: exit codes, formats, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import abkit as ab
+from abkit.cli import main
+
+
+@pytest.fixture(scope="module")
+def experiment_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("cli") / "exp.parquet"
+    ab.datasets.make_experiment(20_000, seed=3).to_parquet(path, index=False)
+    return str(path)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_cli_analyze_table_matches_library(experiment_file: str) -> None:
+    code, out, _ = run("analyze", experiment_file, "--mean", "revenue", "--ratio", "clicks/displays")
+    assert code == 0
+    res = ab.analyze(experiment_file, [ab.Mean("revenue"), ab.Ratio("clicks", "displays")])
+    assert f"decision: {res.decision.verdict}" in out
+    assert "clicks/displays" in out
+
+
+def test_cli_analyze_json_is_valid_and_equals_library(experiment_file: str) -> None:
+    code, out, _ = run("analyze", experiment_file, "--mean", "revenue", "--covariate", "revenue=revenue_pre",
+                       "--proportion", "converted", "-f", "json")  # fmt: skip
+    assert code == 0
+    payload = json.loads(out, parse_constant=lambda c: pytest.fail(f"invalid JSON constant {c}"))
+    assert payload["schema_version"] == 1
+    res = ab.analyze(experiment_file, [ab.Mean("revenue", covariate="revenue_pre"), ab.Proportion("converted")])
+    rows = {r["metric"]: r for r in payload["table"]}
+    assert rows["revenue (CUPED)"]["effect"] == pytest.approx(res.table["effect"].iloc[0], rel=1e-12)
+    assert rows["converted"]["pvalue"] == pytest.approx(res.table["pvalue"].iloc[1], rel=1e-12)
+
+
+def test_cli_analyze_csv_to_file(experiment_file: str, tmp_path) -> None:  # noqa: ANN001
+    out = tmp_path / "t.csv"
+    code, _, err = run("analyze", experiment_file, "--mean", "revenue", "-f", "csv", "-o", str(out))
+    assert code == 0 and "wrote" in err
+    import pandas as pd
+
+    t = pd.read_csv(out)
+    assert list(t.columns[:16]) == list(ab.stats.experiment.TABLE_COLUMNS)
+
+
+def test_cli_analyze_missing_column_exits_2_with_one_line(experiment_file: str) -> None:
+    code, out, err = run("analyze", experiment_file, "--mean", "revnue")
+    assert code == 2
+    assert err.count("\n") == 1 and "'revnue' not found" in err and "revenue_pre" in err
+
+
+def test_cli_analyze_bad_file_suffix_exits_2(tmp_path) -> None:  # noqa: ANN001
+    p = tmp_path / "x.xlsx"
+    p.write_text("a")
+    code, _, err = run("analyze", str(p), "--mean", "revenue")
+    assert code == 2 and ".xlsx" in err
+
+
+def test_cli_analyze_fail_on_exits_1(experiment_file: str) -> None:
+    code, out, _ = run("analyze", experiment_file, "--mean", "revenue", "--fail-on", "not-ship", "--alpha", "1e-12")
+    assert code == 1 and "decision: inconclusive" in out
+
+
+def test_cli_analyze_expected_split_unknown_arm_exits_2(experiment_file: str) -> None:
+    code, _, err = run("analyze", experiment_file, "--mean", "revenue", "--expected", "control=0.5,other=0.5")
+    assert code == 2 and "treatment" in err
+
+
+def test_cli_srm_reports_mismatch_and_exit_codes() -> None:
+    code, out, _ = run("srm", "--counts", "50210,49790")
+    assert code == 0 and "ok" in out
+    code, out, _ = run("srm", "--counts", "52000,48000", "--fail-on-mismatch")
+    assert code == 1 and "MISMATCH" in out
+    code, out, _ = run("srm", "--counts", "50210,49790", "-f", "json")
+    assert json.loads(out)["pvalue"] == pytest.approx(ab.stats.srm([50210, 49790]).pvalue, rel=1e-12)
+
+
+def test_cli_srm_bad_counts_exit_2() -> None:
+    code, _, err = run("srm", "--counts", "50210.5,49790")
+    assert code == 2 and "whole numbers" in err
+    code, _, _ = run("srm", "--counts", "1,2", "--expected", "0.5,0.6")
+    assert code == 2
