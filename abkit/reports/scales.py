@@ -114,6 +114,8 @@ def _nice_step(raw: float) -> float:
 def nice_ticks(lo: float, hi: float, *, max_ticks: int = 6) -> list[float]:
     """Round tick values (steps 1, 2, 2.5, 5 times a power of ten) spanning [lo, hi], at most ``max_ticks``+1.
 
+    Bounds beyond +-1e300 are clamped there, so that every tick is a finite float.
+
     Examples
     --------
     >>> nice_ticks(0.013, 0.87)
@@ -123,15 +125,15 @@ def nice_ticks(lo: float, hi: float, *, max_ticks: int = 6) -> list[float]:
     """
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
         raise ParameterError(f"nice_ticks needs finite lo < hi. Got lo={lo!r}, hi={hi!r}.")
-    if not math.isfinite(hi - lo):  # a span beyond the largest float: tick half of it
-        return [2.0 * t for t in nice_ticks(lo / 2.0, hi / 2.0, max_ticks=max_ticks)]
+    lo, hi = max(lo, -_LIMIT), min(hi, _LIMIT)  # keeps the span and the outer ticks finite
     step = _nice_step((hi - lo) / max(max_ticks - 1, 1))
     while True:
         first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
         if last - first <= max_ticks:
             break
         step = _nice_step(step * 1.01)
-    return [float(f"{i * step:.15g}") for i in range(first, last + 1)]
+    decimals = max(0, 2 - math.floor(math.log10(step)))  # removes 0.6000000000000001, keeps tiny steps
+    return [round(i * step, decimals) for i in range(first, last + 1)]
 
 
 def log_ticks(lo: float, hi: float, *, max_ticks: int = 8) -> list[float]:
@@ -154,7 +156,7 @@ def log_ticks(lo: float, hi: float, *, max_ticks: int = 8) -> list[float]:
     return ticks
 
 
-def date_ticks(lo: float, hi: float, *, max_ticks: int = 7) -> list[float]:
+def date_ticks(lo: float, hi: float, *, max_ticks: int = 6) -> list[float]:
     """Day ordinals for ticks over [lo, hi]: every 1, 2, 7, 14, 28, 56, ... days, aligned to the first day."""
     span = hi - lo
     step = next((s for s in (1, 2, 7, 14, 28, 56, 91, 182, 364) if span / s <= max_ticks), None)

@@ -203,8 +203,8 @@ def _valid_edges(edges: np.ndarray, log_x: bool) -> bool:
 
 
 def histogram_counts(
-    edges: Sequence[float],
-    counts: Sequence[float],
+    edges: Sequence[float] | np.ndarray,
+    counts: Sequence[float] | np.ndarray,
     *,
     log_x: bool = False,
     title: str = "",

@@ -98,7 +98,7 @@ class SvgDoc:
         self.width, self.height, self.title = float(width), float(height), str(title)
         self.parts: list[str] = []
 
-    def element(self, tag: str, content: str | None = None, **attrs: object) -> None:
+    def element(self, tag: str, content: str | None = None, /, **attrs: object) -> None:
         body = "" if content is None else html.escape(content, quote=False)
         self.parts.append(f"<{tag}{_attrs(attrs)}/>" if content is None else f"<{tag}{_attrs(attrs)}>{body}</{tag}>")
 
