@@ -79,9 +79,9 @@ def _shares(value: str, what: str) -> dict[str, float]:
         try:
             out[arm.strip()] = float(share)
         except ValueError:
-            raise click.BadParameter(f"{what} takes ARM=SHARE,... e.g. control=0.5,treatment=0.5; got {value!r}") from None
+            raise click.BadParameter(f"{what} takes ARM=SHARE,... (control=0.5,treatment=0.5); got {value!r}") from None
         if not sep:
-            raise click.BadParameter(f"{what} takes ARM=SHARE,... e.g. control=0.5,treatment=0.5; got {value!r}")
+            raise click.BadParameter(f"{what} takes ARM=SHARE,... (control=0.5,treatment=0.5); got {value!r}")
     return out
 
 
@@ -99,30 +99,57 @@ def main() -> None:
 
 @main.command()
 @click.argument("data", type=click.Path(dir_okay=False))
-@click.option("--protocol", "protocol_path", type=click.Path(exists=True, dir_okay=False),
-              help="A protocol TOML file: analyse what was registered (metrics, arms, alpha).")
+@click.option(
+    "--protocol",
+    "protocol_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A protocol TOML file: analyse what was registered (metrics, arms, alpha).",
+)
 @click.option("--variant", default="variant", show_default=True, help="The arm column.")
 @click.option("--control", default="control", show_default=True, help="The control arm's name.")
 @click.option("--mean", "means", multiple=True, metavar="COL", help="A mean metric (Welch t). Repeatable.")
 @click.option("--proportion", "proportions", multiple=True, metavar="COL", help="A 0/1 metric (z test). Repeatable.")
-@click.option("--ratio", "ratios", multiple=True, metavar="NUM/DEN",
-              help="A ratio of means, e.g. clicks/displays (delta method). Repeatable.")
-@click.option("--covariate", "covariates", multiple=True, metavar="METRIC=COL",
-              help="CUPED covariate: revenue=revenue_pre, or clicks/displays=clicks_pre/displays_pre.")
+@click.option(
+    "--ratio",
+    "ratios",
+    multiple=True,
+    metavar="NUM/DEN",
+    help="A ratio of means, e.g. clicks/displays (delta method). Repeatable.",
+)
+@click.option(
+    "--covariate",
+    "covariates",
+    multiple=True,
+    metavar="METRIC=COL",
+    help="CUPED covariate: revenue=revenue_pre, or clicks/displays=clicks_pre/displays_pre.",
+)
 @click.option("--alpha", default=0.05, show_default=True, type=float)
-@click.option("--correction", default="holm", show_default=True,
-              type=click.Choice(["holm", "bonferroni", "hochberg", "BH", "BY", "none"]))
-@click.option("--alternative", default="two-sided", show_default=True,
-              type=click.Choice(["two-sided", "greater", "less"]))
+@click.option(
+    "--correction",
+    default="holm",
+    show_default=True,
+    type=click.Choice(["holm", "bonferroni", "hochberg", "BH", "BY", "none"]),
+)
+@click.option(
+    "--alternative", default="two-sided", show_default=True, type=click.Choice(["two-sided", "greater", "less"])
+)
 @click.option("--expected", metavar="ARM=SHARE,...", help="Planned split for SRM, e.g. control=0.5,treatment=0.5.")
-@click.option("--missing", default="raise", show_default=True, type=click.Choice(["raise", "drop"]),
-              help="NaN/inf in a used column: an error, or drop the rows (counted and reported).")
+@click.option(
+    "--missing",
+    default="raise",
+    show_default=True,
+    type=click.Choice(["raise", "drop"]),
+    help="NaN/inf in a used column: an error, or drop the rows (counted and reported).",
+)
 @click.option("--unit", default=None, help="Unit id column (duplicates are an error).")
 @click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(FORMATS))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--time", "generated_at", default=None, help="Report timestamp (html), for byte-identical reports.")
-@click.option("--fail-on", type=click.Choice(["no-ship", "invalid", "not-ship"]),
-              help="Exit 1 when the decision is no-ship, invalid, or anything but ship.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["no-ship", "invalid", "not-ship"]),
+    help="Exit 1 when the decision is no-ship, invalid, or anything but ship.",
+)
 @handle_errors
 def analyze(data: str, protocol_path: str | None, variant: str, control: str, means: tuple[str, ...],
             proportions: tuple[str, ...], ratios: tuple[str, ...], covariates: tuple[str, ...], alpha: float,
@@ -196,8 +223,13 @@ def srm(counts: str, expected: str | None, threshold: float, fmt: str, fail_on_m
 
 
 @main.command()
-@click.option("--out", default="abkit-demo", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the demo's data and report.")
+@click.option(
+    "--out",
+    default="abkit-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the demo's data and report.",
+)
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--users", default=200_000, show_default=True, type=int, help="Users in the simulated online test.")
 @handle_errors

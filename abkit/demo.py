@@ -21,7 +21,10 @@ def run_demo(out: Path, *, seed: int = 7, users: int = 200_000, echo: Callable[[
     echo("2. The analysis.")
     result = ab.analyze(
         data_path,
-        [ab.Mean("revenue", covariate="revenue_pre", name="revenue per user"), ab.Ratio("clicks", "displays", name="ctr")],
+        [
+            ab.Mean("revenue", covariate="revenue_pre", name="revenue per user"),
+            ab.Ratio("clicks", "displays", name="ctr"),
+        ],
         secondary=[ab.Proportion("converted"), ab.Mean("orders")],
         guardrails=[ab.Guardrail(ab.Mean("latency_ms", higher_is_better=False), margin=0.02)],
         unit="user_id",

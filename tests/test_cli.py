@@ -43,7 +43,7 @@ def test_cli_analyze_json_is_valid_and_equals_library(experiment_file: str) -> N
     assert rows["converted"]["pvalue"] == pytest.approx(res.table["pvalue"].iloc[1], rel=1e-12)
 
 
-def test_cli_analyze_csv_to_file(experiment_file: str, tmp_path) -> None:  # noqa: ANN001
+def test_cli_analyze_csv_to_file(experiment_file: str, tmp_path) -> None:
     out = tmp_path / "t.csv"
     code, _, err = run("analyze", experiment_file, "--mean", "revenue", "-f", "csv", "-o", str(out))
     assert code == 0 and "wrote" in err
@@ -54,12 +54,12 @@ def test_cli_analyze_csv_to_file(experiment_file: str, tmp_path) -> None:  # noq
 
 
 def test_cli_analyze_missing_column_exits_2_with_one_line(experiment_file: str) -> None:
-    code, out, err = run("analyze", experiment_file, "--mean", "revnue")
+    code, _out, err = run("analyze", experiment_file, "--mean", "revnue")
     assert code == 2
     assert err.count("\n") == 1 and "'revnue' not found" in err and "revenue_pre" in err
 
 
-def test_cli_analyze_bad_file_suffix_exits_2(tmp_path) -> None:  # noqa: ANN001
+def test_cli_analyze_bad_file_suffix_exits_2(tmp_path) -> None:
     p = tmp_path / "x.xlsx"
     p.write_text("a")
     code, _, err = run("analyze", str(p), "--mean", "revenue")

@@ -73,6 +73,7 @@ class ExperimentResult(Result):
     dropped: int
     metrics: tuple[Metric, ...] = field(default=())
     name: str = "experiment"
+    fingerprint: str = ""
 
     @property
     def table(self) -> pd.DataFrame:
@@ -101,6 +102,7 @@ class ExperimentResult(Result):
 
         return {
             "name": self.name,
+            "fingerprint": self.fingerprint,
             "decision": self.decision.to_dict(),
             "control": self.control,
             "alpha": self.alpha,
@@ -139,13 +141,13 @@ class ExperimentResult(Result):
 
     def to_html(self, path: str | None = None, **kwargs: Any) -> str:
         """The committee report as a self-contained HTML page; written to ``path`` when given."""
-        from abkit.reports import experiment_report  # type: ignore[attr-defined]  # reports sit above stats
+        from abkit.reports import experiment_report  # reports sit above stats: imported only when asked
 
         return experiment_report(self, path=path, **kwargs)
 
     def _repr_html_(self) -> str:
         try:
-            from abkit.reports import experiment_fragment  # type: ignore[attr-defined]
+            from abkit.reports import experiment_fragment
         except ImportError:
             return super()._repr_html_()
         return experiment_fragment(self)
@@ -375,7 +377,25 @@ def analyze(
         dropped=dropped,
         metrics=tuple(all_metrics),
         name=name or "experiment",
+        fingerprint=_fingerprint(moments),
     )
+
+
+def _fingerprint(moments: Moments) -> str:
+    """A short digest of the per-arm sufficient statistics (9 significant digits, so every engine agrees)."""
+    import hashlib
+    import json
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = moments.shift + moments.sums / moments.n[:, None]
+    payload = {
+        "columns": list(moments.columns),
+        "arms": [str(a) for a in moments.keys.iloc[:, 0]],
+        "rows": moments.rows.tolist(),
+        "n": moments.n.tolist(),
+        "means": [[float(f"{v:.9g}") if np.isfinite(v) else None for v in row] for row in means],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _winsor_bounds(data: Any, metrics: list[Metric]) -> dict[str, tuple[float, float]]:
