@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import log_ndtr, logsumexp
+from scipy.special import log_ndtr, ndtr
 
 __all__ = ["GRID_SIZE", "LookRecursion", "exit_probabilities"]
 
@@ -66,48 +66,38 @@ class LookRecursion:
         self.r = GRID_SIZE if r is None else r
         self.t = 0.0
         self.z = np.empty(0)
-        self.log_mass = np.empty(0)  # log(weight * density) on the grid of the current look
+        self.mass = np.empty(0)  # Simpson weight times sub-density of Z on the grid of the current look
 
-    def _args(self, t: float, bound: float) -> np.ndarray:
+    def _log_exit(self, t: float, bound: float, sign: float) -> float:
+        if self.t == 0.0:
+            return float(log_ndtr(sign * (self.drift * np.sqrt(t) - bound)))
+        if self.z.size == 0:
+            return -np.inf
         dt = t - self.t
-        return (self.z * np.sqrt(self.t) + self.drift * dt - bound * np.sqrt(t)) / np.sqrt(dt)
+        args = (self.z * np.sqrt(self.t) + self.drift * dt - bound * np.sqrt(t)) / np.sqrt(dt)
+        total = float(self.mass @ ndtr(sign * args))
+        return float(np.log(total)) if total > 0 else -np.inf
 
     def exit_above(self, t: float, upper: float) -> float:
         """Log-probability of continuing so far and having ``Z >= upper`` at information fraction ``t``."""
-        if upper == np.inf:
-            return -np.inf
-        if self.t == 0.0:
-            return float(log_ndtr(self.drift * np.sqrt(t) - upper))
-        if self.z.size == 0:
-            return -np.inf
-        return float(logsumexp(self.log_mass + log_ndtr(self._args(t, upper))))
+        return -np.inf if upper == np.inf else self._log_exit(t, upper, 1.0)
 
     def exit_below(self, t: float, lower: float) -> float:
         """Log-probability of continuing so far and having ``Z <= lower`` at information fraction ``t``."""
-        if lower == -np.inf:
-            return -np.inf
-        if self.t == 0.0:
-            return float(log_ndtr(lower - self.drift * np.sqrt(t)))
-        if self.z.size == 0:
-            return -np.inf
-        return float(logsumexp(self.log_mass + log_ndtr(-self._args(t, lower))))
+        return -np.inf if lower == -np.inf else self._log_exit(t, lower, -1.0)
 
     def advance(self, t: float, lower: float, upper: float) -> None:
         """Move to the look at information fraction ``t`` whose continuation region is ``(lower, upper)``."""
         z, w = _simpson_grid(self.drift * np.sqrt(t), lower, upper, self.r)
-        if z.size == 0:
-            log_density = np.empty(0)
+        if z.size == 0 or (self.t > 0.0 and self.z.size == 0):
+            z, density = np.empty(0), np.empty(0)
         elif self.t == 0.0:
-            log_density = -0.5 * (z - self.drift * np.sqrt(t)) ** 2 - 0.5 * np.log(2 * np.pi)
-        elif self.z.size == 0:
-            z, w, log_density = np.empty(0), np.empty(0), np.empty(0)
+            density = np.exp(-0.5 * (z - self.drift * np.sqrt(t)) ** 2) / np.sqrt(2 * np.pi)
         else:
             dt = t - self.t
             u = (z[:, None] * np.sqrt(t) - self.z[None, :] * np.sqrt(self.t) - self.drift * dt) / np.sqrt(dt)
-            log_kernel = -0.5 * u**2 - 0.5 * np.log(2 * np.pi) + 0.5 * np.log(t / dt)
-            log_density = logsumexp(self.log_mass[None, :] + log_kernel, axis=1)
-        with np.errstate(divide="ignore"):
-            self.log_mass = log_density + np.log(w)
+            density = np.exp(-0.5 * u**2) @ self.mass * np.sqrt(t / (2 * np.pi * dt))
+        self.mass = density * w[: density.size]
         self.z = z
         self.t = t
 
