@@ -140,6 +140,23 @@ class GroupSequential:
         "spending",
         "z",
     )
+    information: np.ndarray
+    z: np.ndarray
+    alpha_spent: np.ndarray
+    nominal_pvalue: np.ndarray
+    futility: np.ndarray
+    alpha: float
+    sides: int
+    boundary: str | None
+    spending: str | None
+    gamma: float
+    rho: float
+    futility_spending: str | None
+    beta: float
+    futility_gamma: float
+    futility_rho: float
+    _drift: float
+    _planned: bool
 
     def __init__(
         self,
@@ -521,7 +538,11 @@ def _futility_bounds(t: np.ndarray, z: np.ndarray, beta_spent: np.ndarray, drift
             fut[k] = -np.inf
         else:
             log_target = float(np.log(increments[k]))
-            fut[k] = _solve(lambda a, k=k, lt=log_target: _log_diff(rec.exit_below(t[k], a), lt), -_BOUND, _BOUND)
+
+            def shortfall(a: float, k: int = k, log_target: float = log_target) -> float:
+                return _log_diff(rec.exit_below(t[k], a), log_target)
+
+            fut[k] = _solve(shortfall, -_BOUND, _BOUND)
         if k + 1 < t.size:
             rec.advance(t[k], fut[k], z[k])
     return fut
