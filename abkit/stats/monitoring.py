@@ -98,6 +98,7 @@ def monitor_looks(
     n: Sequence[float] | np.ndarray | None = None,
     planned_n: float | None = None,
     labels: Sequence[object] | None = None,
+    final: bool = False,
 ) -> MonitorResult:
     """Boundaries, intervals and a recommendation at each look of a running test.
 
@@ -117,13 +118,17 @@ def monitor_looks(
         The planned maximum sample size (the same unit as ``n``).
     labels : sequence, optional
         A label per look (dates, for instance), copied to the table.
+    final : bool
+        The last look is the final analysis although it fell short of the planned information: a spending design
+        spends all the remaining alpha there (its information fraction is taken as 1, the usual Lan-DeMets
+        practice), and anything short of a boundary is ``"stop-futility"``. The table keeps the observed fraction.
 
     Returns
     -------
     MonitorResult
         ``recommendation`` per look is ``"continue"``, ``"stop-efficacy"``, ``"stop-harm"`` or ``"stop-futility"``
         (see :meth:`GroupSequential.decide`; an always-valid test stops for efficacy or harm once its p-value is at
-        most ``alpha``); ``.decision`` is the first stop.
+        most ``alpha``; with ``final=True`` the last look never says continue); ``.decision`` is the first stop.
 
     Examples
     --------
@@ -145,9 +150,9 @@ def monitor_looks(
         if len(label) != k:
             raise ParameterError(f"The 'labels' of monitor_looks must have one entry per look ({k}). Got {len(label)}.")
     if isinstance(design, GroupSequential):
-        return _group_sequential(est, s, z, fractions, label, design)
+        return _group_sequential(est, s, z, fractions, label, design, final=final)
     if isinstance(design, AlwaysValid):
-        return _always_valid(est, s, z, fractions, label, design)
+        return _always_valid(est, s, z, fractions, label, design, final=final)
     raise ParameterError(
         f"The 'design' parameter of monitor_looks must be a GroupSequential or an AlwaysValid. Got {design!r}."
     )
@@ -200,6 +205,11 @@ def _fractions(information: object, n: object, planned_n: object, k: int) -> np.
     return fractions
 
 
+def _end(recommendation: str, final: bool) -> str:
+    """At the final analysis, not crossing a boundary ends the test without rejection."""
+    return "stop-futility" if final and recommendation == "continue" else recommendation
+
+
 def _vector(values: object, name: str, k: int) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float)
@@ -219,6 +229,8 @@ def _group_sequential(
     fractions: np.ndarray | None,
     label: tuple[object, ...],
     design: GroupSequential,
+    *,
+    final: bool,
 ) -> MonitorResult:
     k = est.size
     if design.spending is not None:
@@ -233,7 +245,10 @@ def _group_sequential(
                 f"Look {look} of monitor_looks adds no information (fraction {fractions[look - 1]:g} again). "
                 "Drop looks that added no data."
             )
-        actual = design.at(information=fractions)
+        spending_at = fractions.copy()
+        if final:
+            spending_at[-1] = 1.0
+        actual = design.at(information=spending_at)
     else:
         if k > design.looks:
             raise ParameterError(
@@ -249,7 +264,7 @@ def _group_sequential(
     else:
         lower = np.full(k, -np.inf)
         ci_low, ci_high = est - bound * s, np.full(k, np.inf)
-    recommendation = tuple(actual.decide(float(z[i]), i + 1) for i in range(k))
+    recommendation = tuple(_end(actual.decide(float(z[i]), i + 1), final and i == k - 1) for i in range(k))
     rule = f"boundary={design.boundary!r}" if design.boundary else f"spending={design.spending!r}"
     return MonitorResult(
         look=readonly_array(np.arange(1, k + 1)),
@@ -277,6 +292,8 @@ def _always_valid(
     fractions: np.ndarray | None,
     label: tuple[object, ...],
     spec: AlwaysValid,
+    *,
+    final: bool,
 ) -> MonitorResult:
     k = est.size
     res = always_valid(est, s, tau=spec.tau, alpha=spec.alpha, alternative=spec.alternative)
@@ -292,6 +309,7 @@ def _always_valid(
         else:
             stop = "stop-efficacy"
         recommendation[first:] = [stop] * (k - first)
+    recommendation[-1] = _end(recommendation[-1], final)
     return MonitorResult(
         look=readonly_array(np.arange(1, k + 1)),
         label=label,

@@ -122,3 +122,22 @@ def test_monitor_rejects_bad_estimates_and_design() -> None:
     assert flat.decision == "continue"
     with pytest.raises(ParameterError, match="decreases at look 2"):
         monitor_looks([0.1, 0.1], [0.1, 0.1], design=spec, n=[10, 9])
+
+
+def test_monitor_final_look_spends_remaining_alpha() -> None:
+    gs = GroupSequential(looks=3, alpha=0.05, sides=2, spending="obrien-fleming")
+    info = [0.3, 0.6, 0.9]  # the test ends short of the planned information
+    interim = monitor_looks([0.1, 0.2, 0.29], [0.2, 0.14, 0.15], design=gs, information=info)
+    final = monitor_looks([0.1, 0.2, 0.29], [0.2, 0.14, 0.15], design=gs, information=info, final=True)
+    np.testing.assert_allclose(final.upper, gs.at(information=[0.3, 0.6, 1.0]).z)
+    assert final.upper[-1] < interim.upper[-1]
+    np.testing.assert_allclose(final.information, info)
+    assert interim.recommendation[-1] == "continue"
+    assert final.recommendation[-1] == "stop-futility"  # z = 1.93 < 1.98: ends without rejection
+    classical = GroupSequential(looks=3, alpha=0.05, sides=2, boundary="pocock")
+    assert monitor_looks([0.1, 0.2], [0.2, 0.14], design=classical, final=True).decision == "stop-futility"
+    spec = AlwaysValid(tau=0.3)
+    assert monitor_looks([0.1, 0.2], [0.2, 0.14], design=spec, final=True).recommendation == (
+        "continue",
+        "stop-futility",
+    )
