@@ -156,16 +156,13 @@ def always_valid(
     v = s**2
     ratio = tau**2 / v
     width = np.sqrt(v * (v + tau**2)) / tau
-    log_shrink = -0.5 * np.log1p(ratio)
+    radius = s * _z_boundary(ratio, alpha, alternative)
     if alternative == "two-sided":
-        log_lr = log_shrink + 0.5 * (est / width) ** 2
-        radius = width * np.sqrt(np.log1p(ratio) + 2.0 * np.log(1.0 / alpha))
+        log_lr = -0.5 * np.log1p(ratio) + 0.5 * (est / width) ** 2
         low, high = est - radius, est + radius
     else:
-        sign = 1.0 if alternative == "greater" else -1.0
-        u = sign * est / width
-        log_lr = np.log(2.0) + log_shrink + 0.5 * u**2 + log_ndtr(u)
-        radius = width * _one_sided_root(np.log(1.0 / alpha) - np.log(2.0) - log_shrink)
+        u = (est if alternative == "greater" else -est) / width
+        log_lr = np.log(2.0) - 0.5 * np.log1p(ratio) + 0.5 * u**2 + log_ndtr(u)
         if alternative == "greater":
             low, high = est - radius, np.full(est.size, np.inf)
         else:

@@ -100,6 +100,10 @@ class GroupSequential:
         The p-value at which the boundary is crossed at each look (two-sided for ``sides=2``).
     futility : numpy.ndarray
         Futility boundary per look (stop when ``Z <= futility``), ``nan`` without a futility rule.
+    futility_spending : str or None
+        The name given as ``futility=`` (the attribute ``futility`` holds the boundary).
+    information, looks
+        The information fractions and their number. The other arguments are kept as attributes of the same name.
 
     Examples
     --------
