@@ -211,7 +211,7 @@ class Moments:
         """The groups where ``mask`` is true."""
         mask = np.asarray(mask)
         return Moments(
-            keys=self.keys[mask].reset_index(drop=True),
+            keys=self.keys.iloc[mask].reset_index(drop=True),
             columns=self.columns,
             shift=self.shift,
             rows=self.rows[mask],

@@ -38,6 +38,7 @@ from scipy.special import log_ndtr
 from scipy.stats import norm
 
 from abkit.errors import DegenerateDataWarning, ParameterError
+from abkit.results import Result
 from abkit.stats.crossing import exit_probabilities
 from abkit.stats.sequential import readonly_array
 
@@ -73,7 +74,7 @@ class AlwaysValid:
 
 
 @dataclass(frozen=True)
-class AlwaysValidResult:
+class AlwaysValidResult(Result):
     """Per-look always-valid p-values and confidence sequence (arrays, one entry per look)."""
 
     effect: np.ndarray

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from abkit.errors import ParameterError
+from abkit.results import Result
 from abkit.stats.always_valid import AlwaysValid, always_valid, check_estimates
 from abkit.stats.sequential import GroupSequential, readonly_array
 
@@ -23,7 +24,7 @@ RECOMMENDATIONS = ("continue", "stop-efficacy", "stop-harm", "stop-futility")
 
 
 @dataclass(frozen=True)
-class MonitorResult:
+class MonitorResult(Result):
     """Per-look monitoring of a test; arrays hold one entry per look, in time order.
 
     ``ci_low``/``ci_high`` are repeated confidence intervals ``effect -+ z * se`` for a group sequential design
@@ -84,9 +85,6 @@ class MonitorResult:
                 "recommendation": list(self.recommendation),
             }
         )
-
-    def __str__(self) -> str:
-        return f"{self.method}: {self.decision}\n{self.table.to_string(index=False)}"
 
 
 def monitor_looks(
