@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from abkit.errors import AbkitWarning, ParameterError
+from abkit.errors import AbkitWarning
 from abkit.protocols.mean_power import ratio_sd
 from abkit.protocols.power_inputs import CORRECTIONS, Problem
 from abkit.protocols.roots import solve_increasing

@@ -94,10 +94,10 @@ class Problem:
         split = arms - 1 if correction is not None else 1
         a_tail = alpha / split / tails
         if func != "power" and np.any(target <= a_tail):
-            bad = target[target <= a_tail][0]
+            low = target <= a_tail
             raise ParameterError(
                 f"The 'power' parameter of {func} must exceed the level of the test per tail "
-                f"(alpha / {split * tails} = {a_tail[target <= a_tail][0]:.4g}). Got {bad!r} instead."
+                f"(alpha / {split * tails} = {a_tail[low][0]:.4g}). Got {_show(target[low][0])} instead."
             )
 
         if func == "mde":
@@ -116,7 +116,7 @@ class Problem:
                 if np.any((p2 <= 0) | (p2 >= 1)):
                     raise ParameterError(
                         f"The 'mde' parameter of {func} must keep the treatment proportion baseline + delta inside "
-                        f"(0, 1). Got {p2[(p2 <= 0) | (p2 >= 1)][0]!r} instead."
+                        f"(0, 1). Got {_show(p2[(p2 <= 0) | (p2 >= 1)][0])} instead."
                     )
             cls_ = ArcsineModel if method == "arcsine" else NormalProportionModel
             model = cls_(baseline, direction, a_tail, r, vf, strict=strict)
@@ -130,7 +130,7 @@ class Problem:
         if func != "sample_size" and np.any(n / inflation <= n_min):
             raise ParameterError(
                 f"The 'n' parameter of {func} must leave the t test positive degrees of freedom: "
-                f"n * (1 + ratio) / inflation > 2. Got {n[n / inflation <= n_min][0]!r} instead."
+                f"n * (1 + ratio) / inflation > 2. Got {_show(n[n / inflation <= n_min][0])} instead."
             )
         return cls(kind, shape, model, baseline, effect, scale, direction, n, n_min, target, inflation)
 
@@ -161,9 +161,14 @@ class _Arrays:
         ok = np.isfinite(arr) & above & (arr < hi)
         if not np.all(ok):
             raise ParameterError(
-                f"The {name!r} parameter of {self.func} must be {what}. Got {arr[~ok].flat[0]!r} instead."
+                f"The {name!r} parameter of {self.func} must be {what}. Got {_show(arr[~ok].flat[0])} instead."
             )
         return arr
+
+
+def _show(value: Any) -> str:
+    """A number as a user typed it: ``1.5``, not ``np.float64(1.5)``."""
+    return repr(float(value))
 
 
 def _kind(metric: Any, func: str) -> str:
@@ -181,7 +186,9 @@ def _choice(value: Any, name: str, func: str, allowed: tuple[str, ...], kind: st
     if value not in allowed:
         scope = f" for a {kind} metric" if kind else ""
         options = ", ".join(repr(a) for a in allowed)
-        raise ParameterError(f"The {name!r} parameter of {func} must be one of {options}{scope}. Got {value!r} instead.")
+        raise ParameterError(
+            f"The {name!r} parameter of {func} must be one of {options}{scope}. Got {value!r} instead."
+        )
     return str(value)
 
 
@@ -222,10 +229,10 @@ def _check_sign(delta: np.ndarray, mde: np.ndarray, alternative: str, func: str)
     if alternative == "greater" and np.any(delta < 0):
         raise ParameterError(
             f"The 'mde' parameter of {func} must be > 0 when alternative='greater' (treatment > control). "
-            f"Got {mde[delta < 0][0]!r} instead; use alternative='less' to detect a decrease."
+            f"Got {_show(mde[delta < 0][0])} instead; use alternative='less' to detect a decrease."
         )
     if alternative == "less" and np.any(delta > 0):
         raise ParameterError(
             f"The 'mde' parameter of {func} must be < 0 when alternative='less' (treatment < control). "
-            f"Got {mde[delta > 0][0]!r} instead; use alternative='greater' to detect an increase."
+            f"Got {_show(mde[delta > 0][0])} instead; use alternative='greater' to detect an increase."
         )

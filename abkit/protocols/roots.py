@@ -57,7 +57,7 @@ def solve_increasing(
     >>> import numpy as np
     >>> from abkit.protocols.roots import solve_increasing
     >>> c = np.array([2.0, 9.0])
-    >>> [round(x, 12) for x in solve_increasing(lambda x, i: x**2 - c[i], np.ones(2))]
+    >>> [round(float(x), 12) for x in solve_increasing(lambda x, i: x**2 - c[i], np.ones(2))]
     [1.414213562373, 3.0]
     """
     x0 = np.asarray(x0, dtype=float).ravel()
