@@ -56,8 +56,8 @@ class Problem:
         alternative = _choice(kw["alternative"], "alternative", func, ALTERNATIVES)
         method = kw["method"]
         method = METHODS[kind][0] if method is None else _choice(method, "method", func, METHODS[kind], kind)
-        correction = kw["correction"]
-        if correction is not None and correction != "none":
+        correction = None if kw["correction"] == "none" else kw["correction"]
+        if correction is not None:
             correction = _choice(correction, "correction", func, CORRECTIONS)
         arms = kw["arms"]
         if isinstance(arms, bool) or not isinstance(arms, int | np.integer) or arms < 2:
