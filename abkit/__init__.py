@@ -6,8 +6,9 @@ analysis (``ab.analyze``), and the submodules ``ab.stats``, ``ab.datasets``.
 
 from __future__ import annotations
 
-from abkit import datasets, stats
+from abkit import datasets, protocols, stats
 from abkit.errors import AbkitError, ColumnError, DataError, DegenerateDataWarning, ParameterError, ProtocolError
+from abkit.protocols import Protocol, mde, power, sample_size
 from abkit.stats import (
     Comparison,
     Decision,
@@ -19,6 +20,8 @@ from abkit.stats import (
     Summary,
     analyze,
 )
+from abkit.stats.monitor import Monitoring, monitor
+from abkit.stats.sequential import GroupSequential
 
 __version__ = "0.1.0"
 
@@ -30,15 +33,23 @@ __all__ = [
     "Decision",
     "DegenerateDataWarning",
     "ExperimentResult",
+    "GroupSequential",
     "Guardrail",
     "Mean",
+    "Monitoring",
     "ParameterError",
     "Proportion",
+    "Protocol",
     "ProtocolError",
     "Ratio",
     "Summary",
     "__version__",
     "analyze",
     "datasets",
+    "mde",
+    "monitor",
+    "power",
+    "protocols",
+    "sample_size",
     "stats",
 ]

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
-from abkit.protocols.power import sample_size
+from abkit.protocols.sizing import sample_size
 
 ALPHA, POWER, SD = 0.05, 0.8, 50.0
 

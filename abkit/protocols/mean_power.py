@@ -110,7 +110,7 @@ def ratio_sd(
 
     Examples
     --------
-    >>> from abkit.protocols.power import ratio_sd
+    >>> from abkit.protocols.sizing import ratio_sd
     >>> round(ratio_sd(0.5, 10.0, 4.0, 100.0, 15.0), 6)
     0.165831
     """

@@ -231,6 +231,30 @@ class Protocol:
         """The arms other than control, in file order."""
         return tuple(a for a in self.arms if a != self.control)
 
+    def analysis_options(self) -> dict[str, Any]:
+        """What the analysis needs from the plan: metrics with their roles, arms, split, alpha and correction.
+
+        ``ab.analyze(data, protocol=p)`` and ``ab.monitor(data, p)`` call this, so the statistics layer does not
+        depend on the protocol module.
+        """
+        return {
+            "name": self.name,
+            "metrics": list(self.primary),
+            "secondary": list(self.secondary),
+            "guardrails": list(self.guardrails),
+            "variant": self.variant,
+            "control": self.control,
+            "unit": self.unit,
+            "alpha": self.alpha,
+            "correction": self.correction,
+            "alternative": self.alternative,
+            "confidence_level": self.confidence_level,
+            "expected_split": dict(self.arms),
+            "srm_threshold": self.srm_threshold,
+            "mde": self.mde,
+            "mde_relative": self.mde_relative,
+        }
+
     def with_plan(self, **plan: Any) -> Protocol:
         """A copy with the designer's plan (replacing any previous one).
 

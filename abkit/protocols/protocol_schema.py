@@ -37,7 +37,7 @@ METRIC_KEYS = (
     "name", "kind", "column", "numerator", "denominator", "covariate", "role", "higher_is_better", "winsorize",
     "margin", "relative",
 )  # fmt: skip
-SEQUENTIAL_KEYS = ("looks", "information", "spending", "boundary", "sides", "gamma", "rho", "futility")
+SEQUENTIAL_KEYS = ("method", "looks", "information", "spending", "boundary", "sides", "gamma", "rho", "futility")
 SPENDING = ("obrien-fleming", "pocock", "hwang-shih-decani", "kim-demets")
 BOUNDARIES = ("obrien-fleming", "pocock")
 PLAN_KEYS = ("units_per_arm", "total_units", "days", "daily_units", "designed_at")
@@ -168,6 +168,14 @@ def metric_to_table(item: Metric | Guardrail, role: str) -> dict[str, Any]:
 def check_sequential(table: Any, where: str = "[sequential]") -> dict[str, Any]:
     """The group-sequential plan: ``looks`` or ``information``, ``spending`` or ``boundary``, and options."""
     t = check_keys(table, where, SEQUENTIAL_KEYS)
+    method = t.get("method", "group-sequential")
+    if method not in ("group-sequential", "always-valid"):
+        raise SchemaError(f"{where} method must be 'group-sequential' or 'always-valid', got {method!r}")
+    if method == "always-valid":
+        extra = sorted(set(t) - {"method", "sides"})
+        if extra:
+            raise SchemaError(f"{where} an always-valid plan takes no {', '.join(extra)} (its tau comes from the MDE)")
+        return t
     if ("looks" in t) == ("information" in t):
         raise SchemaError(f"{where} give exactly one of looks (a number) or information (increasing fractions)")
     if "looks" in t and (isinstance(t["looks"], bool) or not isinstance(t["looks"], int) or t["looks"] < 1):

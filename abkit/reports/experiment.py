@@ -173,7 +173,7 @@ def experiment_context(
     ctx: dict[str, Any] = {
         "title": f"{result.name}",
         "eyebrow": "Experiment report",
-        "subtitle": protocol.hypothesis if protocol is not None and getattr(protocol, "hypothesis", "") else "",
+        "subtitle": (protocol.hypothesis or "") if protocol is not None else "",
         "meta": meta,
         "version": abkit.__version__,
         "r": {
@@ -191,7 +191,7 @@ def experiment_context(
             "timeline_note": getattr(timeline, "note", "") if timeline is not None else "",
             "offline": offline_rows(result, offline) if offline is not None else None,
             "methods": methods.for_experiment(result),
-            "protocol_text": protocol.to_toml() if protocol is not None and hasattr(protocol, "to_toml") else "",
+            "protocol_text": protocol.dumps() if protocol is not None else "",
             "command": command or "",
             "versions": _versions(),
         },

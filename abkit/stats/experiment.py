@@ -259,6 +259,7 @@ def analyze(
         alternative = opts.get("alternative", alternative)
         unit = opts.get("unit", unit)
         srm_threshold = opts.get("srm_threshold", srm_threshold)
+        confidence_level = opts.get("confidence_level") or confidence_level
         name = name or opts.get("name")
     primary = _metric_list(metrics, "metrics")
     second = _metric_list(secondary, "secondary")

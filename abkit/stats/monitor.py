@@ -86,6 +86,8 @@ def _design(spec: Any, alpha: float) -> GroupSequential | AlwaysValid | dict[str
     if unknown:
         raise ParameterError(f"unknown keys in the sequential plan: {unknown}; allowed: {sorted(allowed)}.")
     opts.setdefault("alpha", alpha)
+    if isinstance(opts.get("futility"), bool):  # the protocol's `futility = true`: the efficacy spending's family
+        opts["futility"] = opts.get("spending", "obrien-fleming") if opts["futility"] else None
     return GroupSequential(**opts)
 
 
@@ -214,12 +216,12 @@ def monitor(
     )
 
 
-def _run(e, s, n, labels, spec, alpha, alternative, planned_n, mde, relative_mde, last, ci, metric):  # noqa: ANN001, ANN202, PLR0913
+def _run(e, s, n, labels, spec, alpha, alternative, planned_n, mde, relative_mde, last, ci, metric):
     if isinstance(spec, dict):  # always-valid, tau from the MDE
         m = spec.get("mde", mde)
         if m is None:
             raise ParameterError(
-                "an always-valid monitor needs the MDE it is tuned to: pass mde= (or an [analysis] mde in the protocol)."
+                "an always-valid monitor needs the MDE it is tuned to: pass mde= (or [analysis] mde in the protocol)."
             )
         base = last.summary(ci, metric.columns).mean[0] if relative_mde else 1.0
         if metric.kind == "ratio" and relative_mde:
@@ -274,7 +276,7 @@ def _complete_grid(m: Any, variant: str, time: str, days: np.ndarray) -> Any:
     grid = pd.MultiIndex.from_product([arms, days], names=[variant, time]).to_frame(index=False)
     have = pd.MultiIndex.from_frame(m.keys[[variant, time]])
     idx = pd.MultiIndex.from_frame(grid).get_indexer(have)
-    g, k = len(grid), len(m.columns)
+    g = len(grid)
 
     def put(a: np.ndarray, fill: float = 0.0) -> np.ndarray:
         out = np.full((g, *a.shape[1:]), fill, dtype=a.dtype if fill == 0.0 else float)

@@ -87,6 +87,10 @@ class MonitorResult(Result):
         )
 
 
+    def __str__(self) -> str:
+        return f"{self.method}: {self.decision}\n{self.table.to_string(index=False)}"
+
+
 def monitor_looks(
     effect: Sequence[float] | np.ndarray,
     se: Sequence[float] | np.ndarray,

@@ -10,7 +10,7 @@ from scipy import stats
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
 from abkit.errors import AbkitWarning, ParameterError
-from abkit.protocols.power import mde, power, ratio_sd, sample_size
+from abkit.protocols.sizing import mde, power, ratio_sd, sample_size
 from abkit.stats.metrics import Guardrail, Mean, Proportion, Ratio
 
 Z = stats.norm

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-import abkit.protocols.power as pw
+import abkit.protocols.sizing as pw
 
 RTOL = 1e-6
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from abkit.protocols.power import ratio_sd, sample_size
+from abkit.protocols.sizing import ratio_sd, sample_size
 
 pytestmark = pytest.mark.slow
 

@@ -104,7 +104,7 @@ def sample_size(
 
     Examples
     --------
-    >>> from abkit.protocols.power import sample_size
+    >>> from abkit.protocols.sizing import sample_size
     >>> round(sample_size("mean", mde=1.0, sd=1.0), 6)   # R: power.t.test(delta=1, sd=1, power=0.8)$n
     16.71476
     >>> round(sample_size("proportion", baseline=0.5, mde=0.25), 6)   # R: power.prop.test(p1=.5, p2=.75, power=.8)$n
@@ -160,7 +160,7 @@ def power(
 
     Examples
     --------
-    >>> from abkit.protocols.power import power
+    >>> from abkit.protocols.sizing import power
     >>> round(power("mean", mde=1.0, sd=1.0, n=20), 6)   # R: power.t.test(n=20, delta=1, sd=1)$power
     0.868953
     """
@@ -209,7 +209,7 @@ def mde(
 
     Examples
     --------
-    >>> from abkit.protocols.power import mde
+    >>> from abkit.protocols.sizing import mde
     >>> round(mde("mean", sd=2.0, n=100), 6)   # R: power.t.test(n=100, sd=2, power=0.8)$delta
     0.796277
     >>> round(mde("proportion", baseline=0.1, n=10_000, relative=True), 4)
