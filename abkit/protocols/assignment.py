@@ -292,7 +292,7 @@ def check_assignment(
             f"(first at position {int(np.flatnonzero(missing)[0])}) instead; drop those units or fill their variant."
         )
     expected = _arm_codes(units, salt=salt, highs=highs, param="units", func=func)
-    observed = pd.Categorical(recorded.astype(object).to_numpy(), categories=list(arms)).codes.astype(np.int64)
+    observed = pd.Index(list(arms)).get_indexer(recorded.astype(object).to_numpy()).astype(np.int64)
     known = observed >= 0
     wrong = observed != expected
     k = len(arms)
@@ -358,7 +358,7 @@ def _parse_split(split: Any, func: str) -> tuple[tuple[str, ...], tuple[int, ...
             hint = f"; for shares use percents, e.g. {[round(100 * p, 6) for p in percents]}" if total == 1 else ""
             raise bad(f"{list(split)!r}, whose percents sum to {total!r}{hint}")
         cumulative = [c / 100.0 for c in _running_sums(percents)]
-        arms = ("control", "treatment", *(f"treatment_{i}" for i in range(2, len(percents))))
+        arms = ("control", "treatment", *(f"treatment_{i}" for i in range(2, len(percents))))[: len(percents)]
     else:
         raise bad(f"{split!r} of type {type(split).__name__}")
     if len(arms) < 2:

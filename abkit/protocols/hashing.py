@@ -86,7 +86,14 @@ def _check_seed(seed: Any, func: str) -> int:
 
 def _hash_keys(keys: Any, *, seed: int, prefix: bytes, param: str, func: str) -> np.ndarray:
     """Hash ``prefix + bytes(key)`` for every key; validation messages name ``param`` of ``func``."""
-    return _hash_normalised(_normalise(keys, param=param, func=func), seed=seed, prefix=prefix)
+    try:
+        normalised = _normalise(keys, param=param, func=func)
+    except UnicodeError as error:
+        raise ParameterError(
+            f"The '{param}' parameter of {func} must hold valid Unicode strings. Got a string that cannot be encoded "
+            f"as UTF-8 ({error}) instead; clean the ids (e.g. remove lone surrogates) first."
+        ) from error
+    return _hash_normalised(normalised, seed=seed, prefix=prefix)
 
 
 def _hash_normalised(keys: np.ndarray | pa.Array | pa.ChunkedArray, *, seed: int, prefix: bytes) -> np.ndarray:
@@ -139,6 +146,8 @@ def _normalise(keys: Any, *, param: str, func: str) -> np.ndarray | pa.Array | p
             )
         if keys.dtype.kind in "iu":
             return keys.astype(np.uint64 if keys.dtype.kind == "u" else np.int64, copy=False)
+        if keys.dtype.kind == "T":  # numpy's variable-width StringDType
+            keys = keys.astype(object)
         if keys.dtype.kind not in "USO":
             raise refuse(f"an array of dtype {keys.dtype}")
         keys = _object_to_arrow(keys, refuse) if keys.dtype.kind == "O" else pa.array(keys)
@@ -176,6 +185,8 @@ def _object_to_arrow(values: np.ndarray, refuse: Any) -> pa.Array | pa.ChunkedAr
 
 def _arrow_keys(arr: pa.Array | pa.ChunkedArray, refuse: Any = None) -> pa.Array | pa.ChunkedArray:
     t = arr.type
+    if pa.types.is_null(t) and len(arr) == 0:  # an empty list or object array
+        return np.empty(0, dtype=np.int64)
     value_type = t.value_type if pa.types.is_dictionary(t) else t
     if pa.types.is_integer(value_type) or _is_text(value_type) or value_type in (pa.string_view(), pa.binary_view()):
         if pa.types.is_dictionary(t) or _is_text(t):
