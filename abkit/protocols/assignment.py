@@ -51,7 +51,7 @@ def assign(unit_ids: Any, *, salt: str, split: dict[str, float] | list[float] | 
 
     Returns
     -------
-    numpy.ndarray of str, or pandas.Series
+    numpy.ndarray of str (object dtype), or pandas.Series
         The arm of each unit, in input order. For a Series input, a categorical Series named ``variant`` (categories
         in split order) with the input's index.
 
@@ -96,7 +96,7 @@ def assign(unit_ids: Any, *, salt: str, split: dict[str, float] | list[float] | 
     if isinstance(unit_ids, pd.Series):
         categorical = pd.Categorical.from_codes(codes, categories=pd.Index(list(arms)))
         return pd.Series(categorical, index=unit_ids.index, name="variant")
-    return np.asarray(arms)[codes]
+    return np.array(arms, dtype=object)[codes]
 
 
 def split_ranges(split: dict[str, float] | list[float] | tuple[float, ...]) -> dict[str, tuple[int, int]]:
@@ -292,7 +292,7 @@ def check_assignment(
             f"(first at position {int(np.flatnonzero(missing)[0])}) instead; drop those units or fill their variant."
         )
     expected = _arm_codes(units, salt=salt, highs=highs, param="units", func=func)
-    observed = pd.Index(list(arms)).get_indexer(recorded.astype(object).to_numpy()).astype(np.int64)
+    observed = pd.Index(list(arms)).get_indexer(pd.Index(recorded.astype(object))).astype(np.int64)
     known = observed >= 0
     wrong = observed != expected
     k = len(arms)
@@ -329,7 +329,12 @@ def _arm_codes(unit_ids: Any, *, salt: Any, highs: tuple[int, ...], param: str, 
         )
     h = _hash_keys(unit_ids, seed=0, prefix=f"{salt}:".encode(), param=param, func=func)
     inner = np.array([b for b in highs[:-1] if b < _TWO_32], dtype=np.uint32)
-    return np.searchsorted(inner, h, side="right").astype(np.int64)
+    if inner.size > 8:
+        return np.searchsorted(inner, h, side="right")
+    codes = np.zeros(h.size, dtype=np.uint8)
+    for bound in inner:
+        codes += h >= bound
+    return codes
 
 
 def _parse_split(split: Any, func: str) -> tuple[tuple[str, ...], tuple[int, ...]]:

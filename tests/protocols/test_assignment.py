@@ -96,6 +96,18 @@ def test_assign_boundary_of_the_hash_range(big_ids: np.ndarray) -> None:
     assert assign([below, at_or_above], salt="b", split=[50, 50]).tolist() == ["control", "treatment"]
 
 
+@pytest.mark.parametrize("split", [[50, 50], SPLIT_3, [8] * 11 + [12], {"a": 0.999, "b": 0.001}])
+def test_assign_arm_holds_hash_range(split: dict[str, float] | list[float]) -> None:
+    ids = np.arange(20_000)
+    arms = assign(ids, salt="ranges", split=split)
+    h = murmur3_32(np.array([f"ranges:{i}" for i in ids], dtype=object)).astype(np.int64)
+    ranges = split_ranges(split)
+    low = np.array([ranges[a][0] for a in arms])
+    high = np.array([ranges[a][1] for a in arms])
+    assert ((low <= h) & (h < high)).all()
+    assert set(arms.tolist()) == set(ranges)
+
+
 def test_split_ranges_thirds_match_exact_arithmetic() -> None:
     third = 1 / 3
     ranges = split_ranges({"a": third, "b": third, "c": third})
