@@ -145,7 +145,7 @@ def _normalise(keys: Any, *, param: str, func: str) -> np.ndarray | pa.Array | p
                 f"The '{param}' parameter of {func} must be one-dimensional. Got shape {keys.shape} instead."
             )
         if keys.dtype.kind in "iu":
-            return keys.astype(np.uint64 if keys.dtype.kind == "u" else np.int64, copy=False)
+            return _as_64_bits(keys)
         if keys.dtype.kind == "T":  # numpy's variable-width StringDType
             keys = keys.astype(object)
         if keys.dtype.kind not in "USO":
@@ -167,9 +167,9 @@ def _object_to_arrow(values: np.ndarray, refuse: Any) -> pa.Array | pa.ChunkedAr
         arr = pa.array(values, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         arr = None
-    if arr is not None and not pa.types.is_null(arr.type) and not pa.types.is_integer(arr.type):
+    if arr is not None:
         return arr
-    # Mixed types, integers beyond 64 bits, or all-integer objects: decimal text for each integer.
+    # Mixed strings and integers, or integers beyond 64 bits: decimal text for each integer.
     out = np.empty(values.size, dtype=object)
     for i, v in enumerate(values):
         if isinstance(v, str):
@@ -192,11 +192,15 @@ def _arrow_keys(arr: pa.Array | pa.ChunkedArray, refuse: Any = None) -> pa.Array
         if pa.types.is_dictionary(t) or _is_text(t):
             return arr
         if pa.types.is_integer(t):
-            return np.asarray(arr.to_numpy(zero_copy_only=False))
+            return _as_64_bits(np.asarray(arr.to_numpy(zero_copy_only=False)))
         return arr.cast(pa.large_binary())
     if refuse is None:
         raise ParameterError(f"Keys of Arrow type {t} cannot be hashed; cast them to strings or integers first.")
     raise refuse(f"Arrow type {t}")
+
+
+def _as_64_bits(ids: np.ndarray) -> np.ndarray:
+    return ids.astype(np.uint64 if ids.dtype.kind == "u" else np.int64, copy=False)
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -220,7 +224,10 @@ def _arrow_piece(arr: pa.Array) -> _Piece:
         offsets_buf, dtype=np.int64 if large else np.int32, count=len(arr) + 1, offset=arr.offset * itemsize
     )
     first, last = (int(offsets[0]), int(offsets[-1])) if len(arr) else (0, 0)
-    data = np.frombuffer(data_buf, dtype=np.uint8, count=last - first, offset=first)
+    if data_buf is None or last == first:
+        data = np.empty(0, dtype=np.uint8)
+    else:
+        data = np.frombuffer(data_buf, dtype=np.uint8, count=last - first, offset=first)
     starts = offsets[:-1].astype(np.int64) - first
     return data, starts, np.diff(offsets).astype(np.int64)
 
@@ -325,7 +332,10 @@ def _hash_chunk(
     least = int(n_blocks.min()) if n_blocks.size else 0
     order = None
     if most != least:  # longest first, so that each block step works on a contiguous prefix
-        order = np.argsort(np.uint16(most) - n_blocks.astype(np.uint16), kind="stable")
+        descending = most - n_blocks
+        if most < 2**16:  # 16-bit keys sort by radix, in linear time
+            descending = descending.astype(np.uint16)
+        order = np.argsort(descending, kind="stable")
         vstarts, vlengths, n_blocks = vstarts[order], vlengths[order], n_blocks[order]
     counts = np.searchsorted(-n_blocks, -np.arange(most), side="left") if order is not None else None
     h = np.full(vstarts.size, h0, dtype=np.uint32)

@@ -170,7 +170,12 @@ def test_murmur3_32_integers_hash_as_decimal_text() -> None:
     assert murmur3_32(np.array(big, dtype=np.uint64)).tolist() == [reference_murmur3_32(str(i).encode()) for i in big]
     assert murmur3_32([2**70, "x"]).tolist() == [reference_murmur3_32(str(2**70).encode()), murmur3_32("x")]
     small = np.arange(-300, 300, dtype=np.int16)
-    assert murmur3_32(small).tolist() == [reference_murmur3_32(str(i).encode()) for i in small]
+    expected_small = [reference_murmur3_32(str(i).encode()) for i in small]
+    assert murmur3_32(small).tolist() == expected_small
+    assert murmur3_32(pa.array(small)).tolist() == expected_small
+    assert murmur3_32(pa.array(small).dictionary_encode()).tolist() == expected_small
+    assert murmur3_32(small.astype(object)).tolist() == expected_small
+    assert murmur3_32(pa.array(np.arange(250, dtype=np.uint8))).tolist() == expected_small[300:550]
 
 
 def test_murmur3_32_input_types_agree() -> None:
@@ -199,6 +204,13 @@ def test_murmur3_32_input_types_agree() -> None:
     assert murmur3_32(pd.Series([5, 6], dtype="Int64")).tolist() == murmur3_32(["5", "6"]).tolist()
     assert murmur3_32(pd.Series([10, 20, 10]).astype("category")).tolist() == murmur3_32(["10", "20", "10"]).tolist()
     assert murmur3_32(np.array([b"ab", b"c"])).tolist() == murmur3_32(["ab", "c"]).tolist()
+
+
+def test_murmur3_32_empty_and_long_keys() -> None:
+    assert murmur3_32(pa.array(["", ""])).tolist() == [0, 0]
+    assert murmur3_32(pa.array(["ab", "", ""]).slice(1)).tolist() == [0, 0]
+    long_keys = ["x" * 20_001, "y", "z" * 4_000]
+    assert murmur3_32(long_keys, seed=3).tolist() == [reference_murmur3_32(k.encode(), 3) for k in long_keys]
 
 
 def test_murmur3_32_empty_input() -> None:
