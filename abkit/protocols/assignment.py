@@ -273,6 +273,11 @@ def check_assignment(
                     f"{', '.join(map(str, frame.columns))}."
                 )
         units, variants = frame[unit], frame[variants]
+    elif unit is not None:
+        raise ParameterError(
+            f"The 'unit' parameter of {func} names a column, so it needs a DataFrame as data. Got unit={unit!r} with "
+            f"data of type {type(units).__name__} instead; pass the DataFrame, or drop 'unit'."
+        )
     recorded = pd.Series(np.asarray(variants, dtype=object) if not isinstance(variants, pd.Series) else variants)
     if isinstance(variants, str | bytes) or recorded.ndim != 1:
         raise ParameterError(

@@ -297,6 +297,8 @@ def test_check_assignment_on_dataframe() -> None:
         check_assignment(df, "arm", unit="uid", salt="exp-42", split=[50, 50])
     with pytest.raises(ParameterError, match="'unit' parameter of check_assignment"):
         check_assignment(df, "arm", salt="exp-42", split=[50, 50])
+    with pytest.raises(ParameterError, match="needs a DataFrame"):
+        check_assignment(df["user_id"], df["arm"], unit="user_id", salt="exp-42", split=[50, 50])
 
 
 def test_check_assignment_bad_input_raises() -> None:
