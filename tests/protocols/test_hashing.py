@@ -41,10 +41,10 @@ def reference_murmur3_32(data: bytes, seed: int = 0) -> int:
     return h ^ (h >> 16)
 
 
-# Published MurmurHash3_x86_32 test vectors: (key bytes, seed, hash). Sources: the vectors verified against the
-# SMHasher reference and collected in the Stack Overflow question "MurmurHash3 test vectors" (14747343), the mmh3
-# README ("Hello, world!", seed 1234) and Wikipedia's MurmurHash page. Every tail length 0..3 appears, and
-# multi-byte UTF-8 ("π" is 2 bytes). Each also checked here with mmh3 5.3.1: mmh3.hash(key, seed, signed=False).
+# Published MurmurHash3_x86_32 test vectors: (key bytes, seed, hash). Sources: the vectors checked against the
+# SMHasher reference and collected in the Stack Overflow question "MurmurHash3 test vectors", the mmh3 README
+# ("Hello, world!", seed 1234) and Wikipedia's MurmurHash page. Every tail length 0..3 appears, and multi-byte
+# UTF-8 ("π" is 2 bytes). Each also checked here with mmh3 5.3.1: mmh3.hash(key, seed, signed=False).
 PUBLISHED = [
     (b"", 0, 0),
     (b"", 1, 0x514E28B7),
