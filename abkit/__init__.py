@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abkit import datasets, protocols, stats
 from abkit.errors import AbkitError, ColumnError, DataError, DegenerateDataWarning, ParameterError, ProtocolError
-from abkit.protocols import Protocol, mde, power, sample_size
+from abkit.protocols import Protocol, assign, check_assignment, mde, power, sample_size
 from abkit.stats import (
     Comparison,
     Decision,
@@ -45,6 +45,8 @@ __all__ = [
     "Summary",
     "__version__",
     "analyze",
+    "assign",
+    "check_assignment",
     "datasets",
     "mde",
     "monitor",

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from abkit.protocols.sizing import mde, power, ratio_sd, sample_size
+from abkit.protocols.assignment import AssignmentCheck, assign, check_assignment, split_ranges
+from abkit.protocols.hashing import murmur3_32
 from abkit.protocols.protocol import Protocol
+from abkit.protocols.sizing import mde, power, ratio_sd, sample_size
 
-__all__ = ["Protocol", "mde", "power", "ratio_sd", "sample_size"]
+__all__ = [
+    "AssignmentCheck",
+    "Protocol",
+    "assign",
+    "check_assignment",
+    "mde",
+    "murmur3_32",
+    "power",
+    "ratio_sd",
+    "sample_size",
+    "split_ranges",
+]

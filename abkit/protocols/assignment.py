@@ -22,6 +22,7 @@ import pandas as pd
 
 from abkit.errors import ColumnError, DataError, DegenerateDataWarning, ParameterError
 from abkit.protocols.hashing import _hash_keys
+from abkit.results import Result
 
 __all__ = ["AssignmentCheck", "assign", "check_assignment", "split_ranges"]
 
@@ -126,7 +127,7 @@ def split_ranges(split: dict[str, float] | list[float] | tuple[float, ...]) -> d
 
 
 @dataclass(frozen=True)
-class AssignmentCheck:
+class AssignmentCheck(Result):
     """Recorded arms compared with the arms the hash gives.
 
     Attributes
@@ -180,24 +181,6 @@ class AssignmentCheck:
                 "mismatches": list(self.mismatches),
             }
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict (NaN -> None), with the table as a list of records."""
-
-        def clean(value: Any) -> Any:
-            if isinstance(value, float) and math.isnan(value):
-                return None
-            if isinstance(value, np.integer):
-                return int(value)
-            if isinstance(value, np.floating):
-                return clean(float(value))
-            return value
-
-        summary = {k: clean(getattr(self, k)) for k in ("salt", "n", "n_mismatches", "mismatch_rate", "n_unknown")}
-        summary["unknown_variants"] = list(self.unknown_variants)
-        summary["ok"] = self.ok
-        summary["table"] = [{k: clean(v) for k, v in row.items()} for row in self.table.to_dict(orient="records")]
-        return summary
 
     def _headline(self) -> str:
         return f"Assignment check (salt {self.salt!r}): {self.n_mismatches:,} mismatches in {self.n:,} units"

@@ -86,7 +86,6 @@ class MonitorResult(Result):
             }
         )
 
-
     def __str__(self) -> str:
         return f"{self.method}: {self.decision}\n{self.table.to_string(index=False)}"
 
