@@ -240,5 +240,98 @@ def demo(out: str, seed: int, users: int) -> None:
     run_demo(Path(out), seed=seed, users=users, echo=click.echo)
 
 
+@main.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option(
+    "--protocol",
+    "protocol_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Protocol TOML: metrics, arms, alpha, the [sequential] plan and the planned units.",
+)
+@click.option("--time", "time_col", default="date", show_default=True, help="The date column (one look per day).")
+@click.option("--variant", default="variant", show_default=True)
+@click.option("--control", default="control", show_default=True)
+@click.option("--mean", "means", multiple=True, metavar="COL", help="Without a protocol: a mean metric.")
+@click.option("--proportion", "proportions", multiple=True, metavar="COL", help="Without a protocol: a 0/1 metric.")
+@click.option("--mde", type=float, help="Relative MDE the always-valid test is tuned to (default: the protocol's).")
+@click.option("--allow-gaps", is_flag=True, help="Accept days without units.")
+@click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(FORMATS))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False))
+@click.option("--time-stamp", "generated_at", default=None, help="Report timestamp (html).")
+@click.option("--fail-on-harm", is_flag=True, help="Exit 1 when a series recommends stopping for harm.")
+@handle_errors
+def monitor(data: str, protocol_path: str | None, time_col: str, variant: str, control: str, means: tuple[str, ...],
+            proportions: tuple[str, ...], mde: float | None, allow_gaps: bool, fmt: str, out: str | None,
+            generated_at: str | None, fail_on_harm: bool) -> None:  # fmt: skip
+    """Monitor a running test day by day: cumulative effects, boundaries or confidence sequences, a recommendation."""
+    import abkit as ab
+
+    protocol = ab.Protocol.load(protocol_path) if protocol_path else None
+    metrics = [ab.Mean(c) for c in means] + [ab.Proportion(c) for c in proportions] or None
+    result = ab.monitor(data, protocol, metrics=metrics, time=time_col, variant=variant, control=control, mde=mde,
+                        allow_gaps=allow_gaps)  # fmt: skip
+    emit(render(result, fmt, generated_at=generated_at), out)
+    if fail_on_harm and result.recommendation == "stop-harm":
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("units", type=click.Path(exists=True, dir_okay=False))
+@click.option("--salt", required=True, help="The experiment's salt: the same salt gives the same arms everywhere.")
+@click.option(
+    "--split",
+    "split_text",
+    default="50,50",
+    show_default=True,
+    help="Percents per arm (control first), or ARM=SHARE,... e.g. control=0.5,treatment=0.5.",
+)
+@click.option("--unit", "unit_col", default=None, help="The unit id column (default: the first column).")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), help="CSV to write.")
+@handle_errors
+def assign(units: str, salt: str, split_text: str, unit_col: str | None, out: str) -> None:
+    """Assign the unit ids in UNITS (CSV, TSV or Parquet) to arms by a stable hash of salt and id."""
+    from abkit.protocols.assignment import assign_file
+
+    split: Any = _shares(split_text, "--split") if "=" in split_text else _floats(split_text, "--split")
+    n = assign_file(units, out, salt=salt, split=split, unit=unit_col)
+    click.echo(f"assigned {n:,} units -> {out}", err=True)
+
+
+@main.command()
+@click.option("--looks", type=int, help="Equally spaced looks.")
+@click.option("--information", metavar="F1,F2,...", help="Information fractions, e.g. 0.3,0.6,1.")
+@click.option("--alpha", default=0.05, show_default=True, type=float)
+@click.option("--sides", default="2", show_default=True, type=click.Choice(["1", "2"]))
+@click.option("--spending", type=click.Choice(["obrien-fleming", "pocock", "hwang-shih-decani", "kim-demets"]))
+@click.option("--boundary", type=click.Choice(["obrien-fleming", "pocock"]), help="Classical (Wang-Tsiatis) instead.")
+@click.option("--gamma", default=-4.0, show_default=True, type=float, help="Hwang-Shih-DeCani parameter.")
+@click.option("--rho", default=3.0, show_default=True, type=float, help="Kim-DeMets parameter.")
+@click.option("--power", "target_power", default=0.8, show_default=True, type=float, help="For the inflation factor.")
+@click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "csv"]))
+@handle_errors
+def boundaries(looks: int | None, information: str | None, alpha: float, sides: str, spending: str | None,
+               boundary: str | None, gamma: float, rho: float, target_power: float, fmt: str) -> None:  # fmt: skip
+    """Group-sequential efficacy boundaries, alpha spent per look, and the sample-size inflation factor."""
+    import json
+
+    import abkit as ab
+    from abkit.results import jsonable
+
+    if spending is None and boundary is None:
+        spending = "obrien-fleming"
+    gs = ab.GroupSequential(looks=looks, information=_floats(information, "--information") if information else None,
+                            alpha=alpha, sides=int(sides), spending=spending, boundary=boundary, gamma=gamma,
+                            rho=rho)  # fmt: skip
+    table = gs.table
+    inflation = gs.inflation(power=target_power)
+    if fmt == "json":
+        click.echo(json.dumps({"schema_version": 1, "inflation": inflation, "table": jsonable(table)}, indent=2))
+    elif fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    else:
+        click.echo(table.to_string(index=False))
+        click.echo(f"sample-size inflation at power {target_power:g}: {inflation:.5f}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

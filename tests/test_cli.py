@@ -90,3 +90,34 @@ def test_cli_srm_bad_counts_exit_2() -> None:
     assert code == 2 and "whole numbers" in err
     code, _, _ = run("srm", "--counts", "1,2", "--expected", "0.5,0.6")
     assert code == 2
+
+
+def test_cli_monitor_table_and_html(experiment_file: str, tmp_path) -> None:
+    code, out, _ = run("monitor", experiment_file, "--mean", "revenue", "--mde", "0.05")
+    assert code == 0 and "always-valid" in out
+    page = tmp_path / "m.html"
+    code, _, _ = run("monitor", experiment_file, "--mean", "revenue", "--mde", "0.05", "-f", "html", "-o", str(page))
+    assert code == 0 and "<svg" in page.read_text()
+
+
+def test_cli_assign_writes_every_unit_with_its_arm(tmp_path) -> None:
+    import pandas as pd
+
+    src = tmp_path / "units.csv"
+    pd.DataFrame({"user_id": [f"u{i}" for i in range(1000)] + ["007"]}).to_csv(src, index=False)
+    out = tmp_path / "a.csv"
+    code, _, err = run("assign", str(src), "--salt", "exp-42", "--split", "50,50", "-o", str(out))
+    assert code == 0 and "1,001" in err
+    got = pd.read_csv(out, dtype=str)
+    assert "007" in set(got["user_id"])
+    expected = ab.assign(got["user_id"].to_numpy(), salt="exp-42", split=[50, 50])
+    assert list(got["variant"]) == list(expected)
+
+
+def test_cli_boundaries_match_group_sequential() -> None:
+    code, out, _ = run("boundaries", "--looks", "4", "--alpha", "0.025", "--sides", "1", "-f", "json")
+    assert code == 0
+    payload = json.loads(out)
+    gs = ab.GroupSequential(looks=4, alpha=0.025, sides=1, spending="obrien-fleming")
+    assert [r["z"] for r in payload["table"]] == pytest.approx(list(gs.z), rel=1e-12)
+    assert payload["inflation"] == pytest.approx(gs.inflation(power=0.8), rel=1e-12)

@@ -15,6 +15,7 @@ import math
 import warnings
 from dataclasses import dataclass
 from numbers import Real
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -366,3 +367,36 @@ def _running_sums(values: list[float]) -> list[float]:
         total += v
         out.append(total)
     return out
+
+
+def assign_file(path: str | Path, output: str | Path, *, salt: str, split: Any, unit: str | None = None) -> int:
+    """Assign the ids of a CSV/TSV/Parquet file and write ``unit,variant`` rows to the CSV ``output``.
+
+    The file is streamed in batches, so it may be larger than memory; CSV ids are read as text (``007`` stays
+    ``007``). Returns the number of units written.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from abkit.io import iter_batches
+
+    writer = None
+    count = 0
+    try:
+        for batch in iter_batches(path):
+            col = unit or batch.schema.names[0]
+            if col not in batch.schema.names:
+                raise ColumnError(
+                    f"column {col!r} not found in {str(path)!r}; columns are: {', '.join(batch.schema.names)}"
+                )
+            ids = batch.column(col)
+            arms = assign(ids, salt=salt, split=split)
+            table = pa.table({col: ids.cast(pa.string()), "variant": pa.array(arms, type=pa.string())})
+            if writer is None:
+                writer = pacsv.CSVWriter(str(output), table.schema)
+            writer.write_table(table)
+            count += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return count

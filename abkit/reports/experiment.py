@@ -21,6 +21,7 @@ from abkit.reports import methods
 from abkit.reports.numbers import fmt_ci, fmt_pct
 from abkit.reports.render import Column, render_fragment, render_page, tone
 from abkit.reports.svg import forest_plot
+from abkit.reports.timeline import timeline_charts
 
 __all__ = ["experiment_context", "experiment_fragment", "experiment_report"]
 
@@ -162,7 +163,7 @@ def experiment_context(
 
     primary = _rows(result, "primary")
     meta: list[tuple[str, Any]] = [("Experiment", result.name)]
-    if timeline is not None and getattr(timeline, "period", None):
+    if timeline is not None:
         meta.append(("Dates", timeline.period))
     meta += [
         ("Arms", ", ".join(result.srm.arms)),
@@ -187,8 +188,10 @@ def experiment_context(
             "columns": _scorecard_columns(result),
             "guard_columns": _scorecard_columns(result, guardrail=True),
             "forest": _forest(result),
-            "timeline": timeline.chart() if timeline is not None else None,
-            "timeline_note": getattr(timeline, "note", "") if timeline is not None else "",
+            "timeline": timeline_charts(timeline, metrics=[r["metric"] for r in primary])
+            if timeline is not None
+            else [],
+            "timeline_note": f"{timeline.method}; recommendation: {timeline.recommendation}." if timeline else "",
             "offline": offline_rows(result, offline) if offline is not None else None,
             "methods": methods.for_experiment(result),
             "protocol_text": protocol.dumps() if protocol is not None else "",

@@ -60,6 +60,12 @@ class Monitoring(Result):
             parts.append(t)
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
+    def to_html(self, path: str | None = None, **kwargs: Any) -> str:
+        """A self-contained monitoring page (charts with boundaries, last look); written to ``path`` when given."""
+        from abkit.reports.timeline import monitoring_report
+
+        return monitoring_report(self, path=path, **kwargs)
+
     def __str__(self) -> str:
         cols = ["metric", "variant", "label", "n", "effect", "ci_low", "ci_high", "z", "upper", "recommendation"]
         with pd.option_context("display.width", 200, "display.float_format", "{:.4g}".format):

@@ -1,0 +1,94 @@
+"""Monitoring over time: the cumulative effect with its interval and the stopping boundaries, as inline SVG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from abkit.reports.render import Column, render_page
+from abkit.reports.svg import Series, line_chart
+
+__all__ = ["RECOMMENDATION_TEXT", "monitoring_report", "timeline_charts"]
+
+RECOMMENDATION_TEXT = {
+    "continue": "Continue: no boundary crossed yet",
+    "stop-efficacy": "Stop: the effect is shown",
+    "stop-harm": "Stop: harm is shown",
+    "stop-futility": "Stop: the effect sought is out of reach",
+}
+
+
+def _x(labels: list[Any]) -> list[Any]:
+    try:
+        return [pd.Timestamp(v).date() for v in labels]
+    except (TypeError, ValueError):
+        return list(labels)
+
+
+def timeline_charts(monitoring: Any, *, metrics: list[str] | None = None) -> list[Markup]:
+    """One chart per (metric, arm): cumulative effect with its interval, and the efficacy and harm boundaries
+    expressed in effect units (``boundary z x standard error``)."""
+    charts = []
+    for res, metric, arm in zip(monitoring.series, monitoring.metrics, monitoring.variants, strict=True):
+        if metrics is not None and metric not in metrics:
+            continue
+        se = np.asarray(res.se, dtype=float)
+        upper = np.asarray(res.upper, dtype=float) * se
+        lower = np.asarray(res.lower, dtype=float) * se
+        series = [
+            Series("cumulative effect", list(res.effect), low=list(res.ci_low), high=list(res.ci_high),
+                   role="treatment"),
+            Series("efficacy boundary", list(np.where(np.isfinite(upper), upper, np.nan)), role="better", step=True,
+                   dashed=True),
+            Series("harm boundary", list(np.where(np.isfinite(lower), lower, np.nan)), role="worse", step=True,
+                   dashed=True),
+        ]  # fmt: skip
+        stop = res.stopped_at
+        markers = [(_x(list(res.label))[stop - 1], res.recommendation[stop - 1])] if stop else []
+        charts.append(
+            line_chart(
+                _x(list(res.label)),
+                series,
+                title=f"{metric} · {arm}: cumulative effect ({res.method})",
+                x_label="day",
+                y_label="treatment − control",
+                references=[(0.0, "no effect")],
+                markers=markers,
+            )
+        )
+    return charts
+
+
+def monitoring_report(monitoring: Any, path: str | Path | None = None, *, generated_at: Any = None) -> str:
+    """A self-contained page: recommendation, the charts, and the last look of every series."""
+    import abkit
+
+    last = monitoring.table.groupby(["metric", "variant"], sort=False).tail(1)
+    ctx: dict[str, Any] = {
+        "title": "Monitoring",
+        "eyebrow": "Sequential monitoring",
+        "subtitle": f"{monitoring.method}; {monitoring.period}",
+        "meta": [("Recommendation", monitoring.recommendation), ("Looks", monitoring.period)],
+        "version": abkit.__version__,
+        "mon": {
+            "recommendation": RECOMMENDATION_TEXT.get(monitoring.recommendation, monitoring.recommendation),
+            "charts": timeline_charts(monitoring),
+            "last": last,
+            "columns": [
+                Column("metric", "Metric"), Column("variant", "Arm"), Column("label", "Last look"),
+                Column("n", "Units", fmt="int"), Column("effect", "Effect", fmt="num", signed=True),
+                Column("ci", "Interval", fmt="ci", signed=True), Column("z", "z", fmt="num"),
+                Column("upper", "Boundary (z)", fmt="num"), Column("recommendation", "Recommendation"),
+            ],
+        },
+    }  # fmt: skip
+    if generated_at is not None:
+        ctx["generated_at"] = generated_at
+    html = render_page("monitoring.html", ctx)
+    if path is not None:
+        Path(path).write_text(html, encoding="utf-8", newline="\n")
+    return html
