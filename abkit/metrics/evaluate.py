@@ -188,7 +188,7 @@ def evaluate(
     logs : DataFrame or path
         Long, tidy logs (see :mod:`abkit.metrics.logs`): ``reward``, ``propensity``, ``target_propensity`` and,
         for some estimators, ``q_hat``, ``v_hat``, ``context_value``.
-    estimators : list of str or estimator objects, optional
+    estimators : list of str or estimator objects, or a comma-separated string, optional
         Names from :data:`abkit.metrics.ESTIMATORS`, ``(name, params)`` pairs, or objects such as
         ``PieceNCIS(groups=5)``. Default: ips, snips, plus capped_ips and ncis when ``cap`` is given, plus dr when a
         DataFrame has ``q_hat`` and ``v_hat``.
@@ -232,8 +232,10 @@ def evaluate(
         reward_max = check_cap(reward_max, owner, "reward_max")
     cols = LogColumns.of(columns, owner)
     cands = parse_candidates(candidates, cols, owner)
+    if isinstance(estimators, str):
+        estimators = [s.strip() for s in estimators.split(",") if s.strip()]
     specs = _default_estimators(logs, cap, cols) if estimators is None else list(estimators)
-    if isinstance(specs, str) or not specs:
+    if not specs:
         raise ParameterError(f"The 'estimators' parameter of {owner} must be a non-empty list. Got {estimators!r}.")
     ests = [get_estimator(s) for s in specs]
     logs, ests = _point_ncis_samplers(logs, ests, cands, cap, rng)

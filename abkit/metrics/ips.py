@@ -53,6 +53,7 @@ class SNIPS(Estimator):
     """Self-normalised IPS, ``mean(w r) / mean(w)``; delta-method interval from the joint moments."""
 
     name: ClassVar[str] = "snips"
+    within_reward_range: ClassVar[bool] = True
     self_normalised: ClassVar[bool] = True
 
     def build(self, roles: Roles, terms: Terms) -> Program:

@@ -44,6 +44,7 @@ class NCIS(Estimator):
     """
 
     name: ClassVar[str] = "ncis"
+    within_reward_range: ClassVar[bool] = True
     self_normalised: ClassVar[bool] = True
     cap: float | None = None
     capping: str = "max"
@@ -94,6 +95,7 @@ class PieceNCIS(Estimator):
     """
 
     name: ClassVar[str] = "piece_ncis"
+    within_reward_range: ClassVar[bool] = True
     self_normalised: ClassVar[bool] = True
     requires: ClassVar[tuple[str, ...]] = ("context_value",)
     cap: float | None = None

@@ -45,6 +45,7 @@ class Replay(Estimator):
     """
 
     name: ClassVar[str] = "replay"
+    within_reward_range: ClassVar[bool] = True
     self_normalised: ClassVar[bool] = True
     correction: bool = True
 

@@ -112,6 +112,8 @@ class Estimator:
     name: ClassVar[str] = "estimator"
     #: estimators whose value is a ratio of means (delta-method CI, value within the reward range)
     self_normalised: ClassVar[bool] = False
+    #: a weighted average of the rewards (stays within their range)
+    within_reward_range: ClassVar[bool] = False
     #: equals the mean reward when the target policy is the logging policy
     on_policy_exact: ClassVar[bool] = True
     #: optional roles the estimator needs ("q_hat", "v_hat", "context_value", ...)
