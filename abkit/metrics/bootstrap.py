@@ -38,8 +38,10 @@ def bucket_replicates(
     --------
     >>> import numpy as np, pandas as pd
     >>> from abkit.engines import MomentsRequest, compute_moments
-    >>> df = pd.DataFrame({"y": np.arange(100.0), "_bucket": np.arange(100) % 10})
-    >>> m = compute_moments(df, MomentsRequest(columns=("y",), by=("_bucket",)))
+    >>> from dataclasses import replace
+    >>> df = pd.DataFrame({"y": np.arange(100.0), "b": np.arange(100) % 10})
+    >>> m = compute_moments(df, MomentsRequest(columns=("y",), by=("b",)))
+    >>> m = replace(m, keys=m.keys.rename(columns={"b": "_bucket"}))  # the engine's bucket key
     >>> b = bucket_replicates(m, 200, rng=1)
     >>> b.means["y"].shape, bool(abs(b.means["y"].mean() - 49.5) < 2)
     ((200,), True)

@@ -64,8 +64,8 @@ class DR(Estimator):
     >>> import pandas as pd, abkit.metrics as am
     >>> logs = pd.DataFrame({"reward": [1.0, 0.0], "propensity": [0.5, 0.5], "target_propensity": [1.0, 0.0],
     ...                      "q_hat": [0.5, 0.5], "v_hat": [0.5, 0.5]})
-    >>> float(am.evaluate(logs, estimators=["dr"]).value("dr"))
-    0.75
+    >>> float(am.evaluate(logs, estimators=["dr"]).value("dr"))  # 0.5 + mean(2 * 0.5, 0 * -0.5)
+    1.0
     """
 
     name: ClassVar[str] = "dr"

@@ -17,7 +17,7 @@ Examples
 >>> plan = make_plan(parse_candidates(None, LogColumns()), [get_estimator("ips")], LogColumns())
 >>> gm = GroupMeans.from_moments(compute_moments(logs, plan.request(by=("day",))))
 >>> plan.estimates(gm)[["day", "estimator", "value"]].to_dict(orient="records")
-[{'day': 1, 'estimator': 'ips', 'value': 1.0}, {'day': 2, 'estimator': 'ips', 'value': 1.0}]
+[{'day': 1, 'estimator': 'ips', 'value': 1.0}, {'day': 2, 'estimator': 'ips', 'value': 0.5}]
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def make_bandit_logs(
     >>> sorted(logs.attrs)
     ['logged_value', 'true_lift', 'true_value']
     >>> round(logs.attrs["true_value"], 4), round(logs.attrs["logged_value"], 4)
-    (0.2244, 0.1505)
+    (0.2756, 0.1691)
     """
     if not isinstance(n, int | np.integer) or n < 1:
         raise ParameterError(f"The 'n' parameter of make_bandit_logs must be an int >= 1. Got {n!r} instead.")
