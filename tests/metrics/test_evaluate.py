@@ -59,7 +59,10 @@ def test_evaluate_several_candidates_and_comparisons() -> None:
 def test_evaluate_candidates_as_list_and_dict_with_v_hat() -> None:
     df = small_logs()
     df["v_b"] = df["v_hat"] * 0.9
-    spec = {"a": {"target_propensity": "target_propensity", "v_hat": "v_hat"}, "b": {"target_propensity": "target_propensity", "v_hat": "v_b"}}
+    spec = {
+        "a": {"target_propensity": "target_propensity", "v_hat": "v_hat"},
+        "b": {"target_propensity": "target_propensity", "v_hat": "v_b"},
+    }
     off = am.evaluate(df, estimators=["dm"], candidates=spec, cap_grid=None)
     assert off.value("dm", "b") == pytest.approx(df["v_b"].mean(), rel=1e-13)
     with pytest.raises(ParameterError, match="'v_hat' column"):
@@ -118,7 +121,9 @@ def test_evaluate_cap_sensitivity_grid() -> None:
 def test_evaluate_default_estimators() -> None:
     df = small_logs()
     assert list(am.evaluate(df, cap_grid=None).table["estimator"]) == ["ips", "snips", "dr"]
-    names = list(am.evaluate(df[["reward", "propensity", "target_propensity"]], cap=5, cap_grid=None).table["estimator"])
+    names = list(
+        am.evaluate(df[["reward", "propensity", "target_propensity"]], cap=5, cap_grid=None).table["estimator"]
+    )
     assert names == ["ips", "snips", "capped_ips", "ncis"]
 
 
@@ -136,7 +141,9 @@ def test_evaluate_result_renders() -> None:
 
 @pytest.mark.parametrize("cap", [-1, 0, float("nan"), "10", True])
 def test_evaluate_bad_cap_message(cap: object) -> None:
-    with pytest.raises(ParameterError, match=r"^The 'cap' parameter of evaluate must be a float > 0\. Got .* instead\.$"):
+    with pytest.raises(
+        ParameterError, match=r"^The 'cap' parameter of evaluate must be a float > 0\. Got .* instead\.$"
+    ):
         am.evaluate(small_logs(), estimators=["capped_ips"], cap=cap)  # type: ignore[arg-type]
 
 
@@ -153,7 +160,9 @@ def test_evaluate_capped_estimator_without_cap() -> None:
 
 def test_evaluate_missing_column_lists_existing_ones() -> None:
     df = small_logs().drop(columns=["propensity"])
-    with pytest.raises(ColumnError, match="column 'propensity' not found.*columns are: reward, target_propensity.*'propensity' column"):
+    with pytest.raises(
+        ColumnError, match="column 'propensity' not found.*columns are: reward, target_propensity.*'propensity' column"
+    ):
         am.evaluate(df, estimators=["ips"])
 
 
@@ -184,7 +193,9 @@ def test_evaluate_infinite_values_counted() -> None:
 def test_evaluate_propensity_outside_unit_interval(bad: float) -> None:
     df = small_logs()
     df.loc[[0, 7], "propensity"] = bad
-    with pytest.raises(DataError, match=r"column 'propensity' \(propensity\) must hold probabilities in \(0, 1\]; 2 rows"):
+    with pytest.raises(
+        DataError, match=r"column 'propensity' \(propensity\) must hold probabilities in \(0, 1\]; 2 rows"
+    ):
         am.evaluate(df, estimators=["snips"])
 
 
