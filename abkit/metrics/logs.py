@@ -128,6 +128,10 @@ def _rows(k: int) -> str:
     return f"{k} row" + ("s" if k != 1 else "")
 
 
+def _outside(k: int) -> str:
+    return f"{_rows(k)} {'is' if k == 1 else 'are'} outside"
+
+
 def check_logs(
     data: Any,
     columns: Mapping[str, str],
@@ -172,13 +176,12 @@ def check_logs(
             lo, hi = m.minimum[0, i], m.maximum[0, i]
             if role in probabilities:
                 raise DataError(
-                    f"column {c!r} ({role}) must hold probabilities in (0, 1]; {_rows(bad)} {'is' if bad == 1 else 'are'} outside (min {lo:g}, "
+                    f"column {c!r} ({role}) must hold probabilities in (0, 1]; {_outside(bad)} (min {lo:g}, "
                     f"max {hi:g}). A logged action with propensity 0 cannot be reweighted: fix the logging or drop "
                     "those rows."
                 )
             raise DataError(
-                f"column {c!r} ({role}) must hold probabilities in [0, 1]; {_rows(bad)} {'is' if bad == 1 else 'are'} outside (min {lo:g}, "
-                f"max {hi:g})."
+                f"column {c!r} ({role}) must hold probabilities in [0, 1]; {_outside(bad)} (min {lo:g}, max {hi:g})."
             )
     return m
 

@@ -60,7 +60,7 @@ def test_bucket_bootstrap_se_close_to_delta_method() -> None:
 
 
 def test_bucket_replicates_bad_input() -> None:
-    _, plan, moments = bucketed_plan(1000)
+    _, _, moments = bucketed_plan(1000)
     with pytest.raises(ParameterError, match="bootstrap"):
         bucket_replicates(moments, 1)
     with pytest.raises(DataError, match="_bucket"):

@@ -161,7 +161,7 @@ def test_evaluate_capped_estimator_without_cap() -> None:
 def test_evaluate_missing_column_lists_existing_ones() -> None:
     df = small_logs().drop(columns=["propensity"])
     with pytest.raises(
-        ColumnError, match="column 'propensity' not found.*columns are: reward, target_propensity.*'propensity' column"
+        ColumnError, match=r"column 'propensity' not found.*columns are: reward, target_propensity.*'propensity' column"
     ):
         am.evaluate(df, estimators=["ips"])
 
@@ -202,7 +202,8 @@ def test_evaluate_propensity_outside_unit_interval(bad: float) -> None:
 def test_evaluate_target_propensity_outside_unit_interval() -> None:
     df = small_logs()
     df.loc[4, "target_propensity"] = 1.5
-    msg = r"column 'target_propensity' \(target_propensity of 'candidate'\) must hold probabilities in \[0, 1\]; 1 row is outside \(min"
+    msg = r"column 'target_propensity' \(target_propensity of 'candidate'\) must hold probabilities in \[0, 1\]; "
+    msg += r"1 row is outside \(min"
     with pytest.raises(DataError, match=msg):
         am.evaluate(df, estimators=["ips"])
 

@@ -61,7 +61,7 @@ def test_replay_corrected_is_close_to_truth_under_skewed_logging() -> None:
 def test_replay_rejects_stochastic_candidates() -> None:
     logs = uniform_logs()
     logs.loc[[3, 4], "target_propensity"] = 0.5
-    with pytest.raises(DataError, match="deterministic candidate.*2 rows"):
+    with pytest.raises(DataError, match=r"deterministic candidate.*2 rows"):
         am.evaluate(logs, estimators=["replay"], cap_grid=None)
 
 
