@@ -118,6 +118,7 @@ def cap_sensitivity(
     *,
     confidence_level: float = 0.95,
     reward_bound: float | None = None,
+    engine: str | None = None,
 ) -> pd.DataFrame:
     """Capped IPS and NCIS with intervals, capped shares and the bias bound over ``caps`` (one pass)."""
     terms = Terms()
@@ -134,7 +135,7 @@ def cap_sensitivity(
     from abkit.engines import MomentsRequest
 
     request = MomentsRequest(columns=tuple(terms.exprs), derived=dict(terms.exprs))
-    gm = GroupMeans.from_moments(run_moments(logs, request).reduce([]))
+    gm = GroupMeans.from_moments(run_moments(logs, request, None, engine).reduce([]))
     duals = gm.duals()
     z = z_value(confidence_level)
     out = []

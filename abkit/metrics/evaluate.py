@@ -136,9 +136,9 @@ def _validate(logs: Any, moments: Moments, plan: Plan, roles: dict[str, str]) ->
     )
 
 
-def _context_range(logs: Any, columns: LogColumns) -> tuple[float, float]:
+def _context_range(logs: Any, columns: LogColumns, engine: str | None) -> tuple[float, float]:
     request = MomentsRequest(columns=(columns.context_value,), extremes=True)
-    m = run_moments(logs, request, {"context_value": columns.context_value}).reduce([])
+    m = run_moments(logs, request, {"context_value": columns.context_value}, engine).reduce([])
     if m.missing.any() or m.infinite.any():
         raise DataError(f"column {columns.context_value!r} (context_value) has missing or infinite values.")
     return float(m.minimum[0, 0]), float(m.maximum[0, 0])
@@ -180,6 +180,7 @@ def evaluate(
     unit: str | None = None,
     buckets: int = 1000,
     rng: int = 0,
+    engine: str | None = None,
 ) -> OfflineResult:
     """Estimate the value of candidate policies from logged data, with intervals, lift over production, diagnostics.
 
@@ -210,6 +211,8 @@ def evaluate(
         ``boot_*`` columns to the table.
     unit, buckets, rng
         The bootstrap's unit column, number of buckets and seed.
+    engine : str, optional
+        Run on this engine (for example "duckdb" for a pandas frame); default: the data's own.
 
     Returns
     -------
@@ -240,13 +243,13 @@ def evaluate(
     ests = [get_estimator(s) for s in specs]
     logs, ests = _point_ncis_samplers(logs, ests, cands, cap, rng)
     need_range = any(isinstance(e, PieceNCIS) and e.cuts is None for e in ests)
-    context_range = _context_range(logs, cols) if need_range else None
+    context_range = _context_range(logs, cols, engine) if need_range else None
     plan = make_plan(cands, ests, cols, cap=cap, context_range=context_range)
     request = plan.request(buckets=buckets, unit=unit, seed=rng) if bootstrap else plan.request()
     if bootstrap and unit is None:
         raise ParameterError("The 'unit' parameter of evaluate must name the unit-id column when bootstrap is set.")
     roles = _role_columns(plan, cols, request)
-    moments = run_moments(logs, request, roles)
+    moments = run_moments(logs, request, roles, engine)
     _validate(logs, moments, plan, roles)
     point = moments.reduce([]) if bootstrap else moments
     gm = GroupMeans.from_moments(point)
@@ -264,7 +267,11 @@ def evaluate(
         caps = default_cap_grid(float(np.nanmax(diag["max_weight"])), cap)
     else:
         caps = tuple(check_cap(c, owner, "cap_grid") for c in (cap_grid or ()))
-    sens = cap_sensitivity(logs, cands, cols, caps, confidence_level=cl, reward_bound=bound) if caps else pd.DataFrame()
+    sens = (
+        cap_sensitivity(logs, cands, cols, caps, confidence_level=cl, reward_bound=bound, engine=engine)
+        if caps
+        else pd.DataFrame()
+    )
     return OfflineResult(
         table=table,
         diagnostics=diag,

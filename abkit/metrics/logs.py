@@ -111,10 +111,14 @@ def parse_candidates(candidates: Any, columns: LogColumns, owner: str = "evaluat
     return out
 
 
-def run_moments(data: Any, request: MomentsRequest, roles: Mapping[str, str] | None = None) -> Moments:
-    """``compute_moments`` with missing-column errors that say which role the column plays."""
+def run_moments(
+    data: Any, request: MomentsRequest, roles: Mapping[str, str] | None = None, engine: str | None = None
+) -> Moments:
+    """``compute_moments`` (on ``engine``, default: the data's own) with missing-column errors naming the role."""
     try:
-        return compute_moments(data, request)
+        if engine is None:
+            return compute_moments(data, request)
+        return compute_moments(data, request, engine=engine)  # type: ignore[call-arg]
     except ColumnError as e:
         msg = str(e)
         for role, name in (roles or {}).items():
