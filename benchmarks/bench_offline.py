@@ -39,22 +39,22 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from abkit.metrics import evaluate  # noqa: E402
-from abkit.metrics.synthetic import bandit_world  # noqa: E402
+from abkit.metrics import evaluate
+from abkit.metrics.synthetic import bandit_world
 
 CAP = 20.0
 ESTIMATORS = ["ips", "snips", "capped_ips", "ncis", "dr"]
