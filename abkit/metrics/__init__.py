@@ -13,7 +13,10 @@ from abkit.metrics.evaluate import OfflineResult, evaluate
 from abkit.metrics.ips import IPS, SNIPS, CappedIPS, ZeroCappedIPS
 from abkit.metrics.logs import LogColumns, from_dense
 from abkit.metrics.ncis import NCIS, PieceNCIS, PointNCIS
+from abkit.metrics.prediction import ModelComparison, PredictionMetrics, compare_models, prediction_metrics
+from abkit.metrics.ranking import RankingMetrics, ranking_metrics
 from abkit.metrics.replay import Replay
+from abkit.metrics.slates import evaluate_slates
 from abkit.metrics.synthetic import make_bandit_logs
 from abkit.metrics.terms import Estimator
 
@@ -29,14 +32,21 @@ __all__ = [
     "DRos",
     "Estimator",
     "LogColumns",
+    "ModelComparison",
     "OfflineResult",
     "PieceNCIS",
     "PointNCIS",
+    "PredictionMetrics",
+    "RankingMetrics",
     "Replay",
     "SwitchDR",
     "ZeroCappedIPS",
+    "compare_models",
     "evaluate",
+    "evaluate_slates",
     "from_dense",
     "get_estimator",
     "make_bandit_logs",
+    "prediction_metrics",
+    "ranking_metrics",
 ]
