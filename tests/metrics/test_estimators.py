@@ -181,3 +181,13 @@ def test_get_estimator_accepts_names_pairs_and_objects() -> None:
     assert get_estimator(est) is est
     with pytest.raises(ParameterError, match="estimators"):
         get_estimator("nope")
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+def test_estimator_same_on_duckdb_engine(name: str) -> None:
+    pytest.importorskip("abkit.engines.duck", reason="the DuckDB engine has not landed on main yet")
+    df = data_for(name)
+    a = run(df, name)
+    b = am.evaluate(df, estimators=[name], cap=CAP, cap_grid=None, engine="duckdb").table.iloc[0]
+    for col in ("value", "se", "lift", "lift_se"):
+        assert b[col] == pytest.approx(a[col], rel=1e-12)
