@@ -6,7 +6,7 @@ analysis (``ab.analyze``), and the submodules ``ab.stats``, ``ab.datasets``.
 
 from __future__ import annotations
 
-from abkit import datasets, protocols, stats
+from abkit import datasets, metrics, protocols, stats
 from abkit.errors import AbkitError, ColumnError, DataError, DegenerateDataWarning, ParameterError, ProtocolError
 from abkit.protocols import Protocol, assign, check_assignment, mde, power, sample_size
 from abkit.stats import (
@@ -49,6 +49,7 @@ __all__ = [
     "check_assignment",
     "datasets",
     "mde",
+    "metrics",
     "monitor",
     "power",
     "protocols",

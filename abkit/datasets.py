@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from abkit.errors import ParameterError
+from abkit.metrics.synthetic import make_bandit_logs
 
-__all__ = ["make_experiment"]
+__all__ = ["make_bandit_logs", "make_experiment"]
 
 
 def make_experiment(

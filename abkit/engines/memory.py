@@ -164,7 +164,7 @@ def _accumulate(
                     _extremes(ag, minimum[grp], maximum[grp])
             gram[g - 1] += total
             if request.extremes:
-                _extremes(a[:, c == g - 1], minimum[g - 1], maximum[g - 1])
+                _extremes(a if g == 1 else a[:, c == g - 1], minimum[g - 1], maximum[g - 1])
         else:
             for j in range(k + 1):
                 gram[:, 0, j] += np.bincount(c, weights=a[j], minlength=g)

@@ -39,7 +39,14 @@ from abkit.metrics.plan import Plan
 from abkit.metrics.terms import Roles, Terms
 from abkit.metrics.weights import capped, capped_share
 
-__all__ = ["QUANTILES", "cap_sensitivity", "default_cap_grid", "diagnostics_table", "weight_quantiles"]
+__all__ = [
+    "QUANTILES",
+    "cap_sensitivity",
+    "default_cap_grid",
+    "diagnostics_table",
+    "weight_histogram",
+    "weight_quantiles",
+]
 
 QUANTILES = (0.5, 0.9, 0.99)
 
@@ -150,3 +157,41 @@ def cap_sensitivity(
         rec["bias_bound"] = float(reward_bound * (mw - mc)) if reward_bound is not None else np.nan
         out.append(rec)
     return pd.DataFrame(out)
+
+
+def weight_histogram(
+    logs: Any,
+    *,
+    min_weight: float,
+    max_weight: float,
+    columns: LogColumns | None = None,
+    candidate: Candidate | None = None,
+    bins: int = 24,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Counts of importance weights in log-spaced bins between ``min_weight`` and ``max_weight``, in one pass.
+
+    Each bin's count is the sum of the indicator ``edge_i <= w < edge_(i+1)`` (the first bin also takes positive
+    weights below its left edge, the last every weight above its left edge), so every engine computes it. Weights
+    of exactly 0 (the candidate never shows the logged action) are counted apart. Returns ``(edges, counts,
+    zeros)``.
+    """
+    from abkit.engines import MomentsRequest
+
+    cols = columns or LogColumns()
+    cand = candidate or Candidate("candidate", cols.target_propensity)
+    w = col(cand.target_propensity) / col(cols.propensity)
+    low = max(float(min_weight), 1e-6) if min_weight > 0 else max(float(max_weight) * 1e-6, 1e-6)
+    high = max(float(max_weight), low * (1 + 1e-9))
+    edges = np.logspace(np.log10(low), np.log10(high), bins + 1)
+    derived = {"_zero": w.eq(0.0)}
+    for i in range(bins):
+        upper = w.lt(float(edges[i + 1])) if i < bins - 1 else w.ge(0.0)  # the last bin is open on the right
+        lower = w.gt(0.0) if i == 0 else w.ge(float(edges[i]))  # the first bin takes every positive weight below
+        derived[f"_bin{i}"] = lower * upper
+    names = tuple(derived)
+    request = MomentsRequest(columns=names, derived=derived, pairs=())
+    m = run_moments(logs, request)
+    s = m.summary(0)
+    counts = np.rint(s.mean[1:] * s.n).astype(np.int64)
+    zeros = round(float(s.mean[0]) * s.n)
+    return edges, counts, zeros

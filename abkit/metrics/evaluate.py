@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -63,6 +62,17 @@ class OfflineResult(Result):
     confidence_level: float
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    def to_html(self, path: str | None = None, **kwargs: Any) -> str:
+        """The offline report (diagnostics first, then the estimators); written to ``path`` when given."""
+        from abkit.reports.offline import offline_report  # reports sit above metrics: imported only when asked
+
+        return offline_report(self, path=path, **kwargs)
+
+    def _repr_html_(self) -> str:
+        from abkit.reports.offline import offline_fragment
+
+        return str(offline_fragment(self))
+
     def value(self, estimator: str, candidate: str | None = None) -> float:
         """The value of ``estimator`` for ``candidate`` (the only one by default)."""
         t = self.table[self.table["estimator"] == estimator]
@@ -88,16 +98,6 @@ class OfflineResult(Result):
                 parts += ["candidates compared", self.comparisons[cols].to_string(index=False)]
         parts += [f"note: {n}" for n in self.notes]
         return "\n".join(parts)
-
-    def _repr_html_(self) -> str:
-        def frame(df: pd.DataFrame) -> str:
-            return df.to_html(index=False, escape=True, float_format=lambda x: f"{x:.4g}", na_rep="")
-
-        head = f"<strong>OfflineResult</strong> (n={self.n}, cap={html.escape(str(self.cap))})"
-        body = [head, frame(self.table[_SHOWN])]
-        body += ["<em>diagnostics</em>", frame(self.diagnostics[_SHOWN_DIAG])]
-        body += [f"<p>{html.escape(n)}</p>" for n in self.notes]
-        return "<div class='abkit-result'>" + "".join(body) + "</div>"
 
 
 def _default_estimators(logs: Any, cap: float | None, columns: LogColumns) -> list[str]:

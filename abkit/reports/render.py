@@ -44,7 +44,13 @@ _VERDICTS = {
     "no-ship": ("Do not ship", "\u2715"),
     "inconclusive": ("Inconclusive", "?"),
     "invalid": ("Invalid experiment", "!"),
+    # offline evaluations: the call of Gilotte et al. (2018) on the lift over the logging policy
+    "positive": ("Positive: worth an online test", "\u2191"),
+    "neutral": ("Neutral: no lift shown", "="),
+    "negative": ("Negative: worse than production", "\u2193"),
+    "untrusted": ("Untrusted logs", "!"),
 }
+_VERDICT_CSS = {"positive": "ship", "neutral": "inconclusive", "negative": "no-ship", "untrusted": "invalid"}
 _STATUSES = {"ok": "OK", "warn": "Warning", "fail": "Fail", "info": "Info"}
 _TONES = ("better", "worse", "neutral")
 _FORMATS = ("text", "num", "int", "pct", "pvalue", "ci", "bool")
@@ -202,7 +208,7 @@ def _verdict(decision: str) -> dict[str, str]:
     if decision not in _VERDICTS:
         raise ParameterError(f"The decision must be one of {', '.join(_VERDICTS)}. Got {decision!r} instead.")
     label, icon = _VERDICTS[decision]
-    return {"label": label, "icon": icon, "css": decision}
+    return {"label": label, "icon": icon, "css": _VERDICT_CSS.get(decision, decision)}
 
 
 def _checks(checks: Any) -> list[dict[str, Any]]:
