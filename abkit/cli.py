@@ -333,5 +333,117 @@ def boundaries(looks: int | None, information: str | None, alpha: float, sides: 
         click.echo(f"sample-size inflation at power {target_power:g}: {inflation:.5f}")
 
 
+@main.command()
+@click.argument("logs", type=click.Path(dir_okay=False))
+@click.option("--estimators", default=None, help="Comma-separated, e.g. ips,snips,ncis,dr (default: all that apply).")
+@click.option("--cap", type=float, default=None, help="Cap of the importance weights (capped IPS, NCIS).")
+@click.option("--candidates", default=None, help="Comma-separated target-propensity columns, one per candidate.")
+@click.option("--confidence-level", default=0.95, show_default=True, type=float)
+@click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(FORMATS))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False))
+@click.option("--time-stamp", "generated_at", default=None, help="Report timestamp (html).")
+@handle_errors
+def offline(logs: str, estimators: str | None, cap: float | None, candidates: str | None, confidence_level: float,
+            fmt: str, out: str | None, generated_at: str | None) -> None:  # fmt: skip
+    """Estimate candidate policies' value and lift over production from logged data (LOGS: CSV, TSV, Parquet)."""
+    import abkit as ab
+
+    res = ab.metrics.evaluate(logs, estimators=estimators, cap=cap,
+                              candidates=_split_list(candidates, "--candidates") or None,
+                              confidence_level=confidence_level)  # fmt: skip
+    if fmt == "html":
+        emit(res.to_html(histogram=_histogram(logs, res), generated_at=generated_at), out)
+    else:
+        emit(render(res, fmt), out)
+
+
+def _histogram(logs: Any, res: Any) -> Any:
+    from abkit.metrics.diagnostics import weight_histogram
+
+    d = res.diagnostics.iloc[0]
+    return weight_histogram(logs, min_weight=float(d["min_weight"]), max_weight=float(d["max_weight"]))
+
+
+@main.command("compare-models")
+@click.argument("predictions", type=click.Path(dir_okay=False))
+@click.option("--label", required=True, help="The 0/1 outcome column.")
+@click.option("--baseline", required=True, help="The production model's predicted probability column.")
+@click.option("--candidate", required=True, help="The new model's predicted probability column.")
+@click.option(
+    "--tolerance",
+    "tolerances",
+    multiple=True,
+    metavar="METRIC=VALUE",
+    help="Largest acceptable degradation, e.g. auc=0.002. Repeatable.",
+)
+@click.option("--confidence-level", default=0.95, show_default=True, type=float)
+@click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "csv"]))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False))
+@click.option("--fail-on-regression", is_flag=True, help="Exit 1 when a metric regressed beyond its tolerance.")
+@handle_errors
+def compare_models(predictions: str, label: str, baseline: str, candidate: str, tolerances: tuple[str, ...],
+                   confidence_level: float, fmt: str, out: str | None, fail_on_regression: bool) -> None:  # fmt: skip
+    """Non-regression check of a candidate model against the baseline on the same rows (paired intervals)."""
+    import abkit as ab
+
+    tol = {}
+    for item in tolerances:
+        name, sep, value = item.partition("=")
+        try:
+            tol[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"--tolerance takes METRIC=VALUE, e.g. auc=0.002; got {item!r}") from None
+        if not sep:
+            raise click.BadParameter(f"--tolerance takes METRIC=VALUE, e.g. auc=0.002; got {item!r}")
+    res = ab.metrics.compare_models(predictions, label=label, baseline=baseline, candidate=candidate,
+                                    tolerances=tol, confidence_level=confidence_level)  # fmt: skip
+    emit(render(res, fmt), out)
+    if fail_on_regression and not res.passed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option(
+    "--protocol",
+    "protocol_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The pre-registered protocol (TOML).",
+)
+@click.option(
+    "--logs",
+    "logs_path",
+    type=click.Path(dir_okay=False),
+    help="Logged data of the offline evaluation, to show its prediction next to the online result.",
+)
+@click.option("--estimators", default="snips,ncis,dr", show_default=True, help="Offline estimators to show.")
+@click.option("--cap", type=float, default=None, help="Cap of the offline importance weights.")
+@click.option("--time", "time_col", default=None, help="Date column: adds the effect over time with boundaries.")
+@click.option("--missing", default="raise", show_default=True, type=click.Choice(["raise", "drop"]))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--time-stamp",
+    "generated_at",
+    default=None,
+    help="Timestamp printed in the report; give it for byte-identical reports.",
+)
+@handle_errors
+def report(data: str, protocol_path: str, logs_path: str | None, estimators: str, cap: float | None,
+           time_col: str | None, missing: str, out: str, generated_at: str | None) -> None:  # fmt: skip
+    """One committee report: the protocol, the live results in DATA and, optionally, the offline prediction."""
+    import abkit as ab
+    from abkit.protocols.plancheck import plan_checks
+
+    protocol = ab.Protocol.load(protocol_path)
+    result = ab.analyze(data, protocol=protocol, missing=missing)
+    timeline = ab.monitor(data, protocol, time=time_col) if time_col else None
+    offline_result = ab.metrics.evaluate(logs_path, estimators=estimators, cap=cap) if logs_path else None
+    command = "abkit " + " ".join(sys.argv[1:]) if sys.argv else ""
+    html = result.to_html(generated_at=generated_at, protocol=protocol, timeline=timeline, offline=offline_result,
+                          plan_checks=plan_checks(protocol, result, monitoring=timeline), command=command)  # fmt: skip
+    emit(html, out)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -121,3 +121,45 @@ def test_cli_boundaries_match_group_sequential() -> None:
     gs = ab.GroupSequential(looks=4, alpha=0.025, sides=1, spending="obrien-fleming")
     assert [r["z"] for r in payload["table"]] == pytest.approx(list(gs.z), rel=1e-12)
     assert payload["inflation"] == pytest.approx(gs.inflation(power=0.8), rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def logs_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("logs") / "logs.parquet"
+    ab.datasets.make_bandit_logs(20_000, seed=2).to_parquet(path, index=False)
+    return str(path)
+
+
+def test_cli_offline_json_equals_library(logs_file: str) -> None:
+    code, out, _ = run("offline", logs_file, "--estimators", "ips,snips,ncis", "--cap", "30", "-f", "json")
+    assert code == 0
+    payload = json.loads(out)
+    res = ab.metrics.evaluate(logs_file, estimators="ips,snips,ncis", cap=30)
+    got = {r["estimator"]: r["value"] for r in payload["table"]}
+    for est in ("ips", "snips", "ncis"):
+        assert got[est] == pytest.approx(res.value(est), rel=1e-12)
+
+
+def test_cli_offline_html_and_bad_cap(logs_file: str, tmp_path) -> None:
+    page = tmp_path / "off.html"
+    code, _, _ = run("offline", logs_file, "--cap", "30", "-f", "html", "-o", str(page))
+    assert code == 0 and "Weight distribution" in page.read_text()
+    code, _, err = run("offline", logs_file, "--cap", "-1")
+    assert code == 2 and "'cap' parameter of evaluate must be a float > 0" in err
+
+
+def test_cli_compare_models_fails_on_regression(tmp_path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(5000) < 0.2).astype(int)
+    good = np.clip(0.2 + 0.3 * (y - 0.2) + 0.05 * rng.normal(size=5000), 0.01, 0.99)
+    bad = np.clip(0.2 + 0.05 * rng.normal(size=5000), 0.01, 0.99)
+    path = tmp_path / "p.csv"
+    pd.DataFrame({"y": y, "old": good, "new": bad}).to_csv(path, index=False)
+    code, out, _ = run("compare-models", str(path), "--label", "y", "--baseline", "old", "--candidate", "new",
+                       "--fail-on-regression")  # fmt: skip
+    assert code == 1 and "regressed" in out
+    code, _, _ = run("compare-models", str(path), "--label", "y", "--baseline", "new", "--candidate", "old")
+    assert code == 0

@@ -209,13 +209,13 @@ def offline_rows(result: Any, offline: Any) -> list[dict[str, Any]]:
     primary = _rows(result, "primary")
     online = primary[0] if primary else None
     rows = []
-    for rec in offline.lift_table().to_dict(orient="records") if hasattr(offline, "lift_table") else []:
+    for rec in offline.table.to_dict(orient="records"):
         rows.append(
             {
-                "what": f"offline · {rec.get('estimator', '')} · {rec.get('candidate', '')}",
-                "rel_effect": rec.get("rel_lift", math.nan),
-                "rel_ci_low": rec.get("rel_ci_low", math.nan),
-                "rel_ci_high": rec.get("rel_ci_high", math.nan),
+                "what": f"offline · {rec['estimator']} · {rec['candidate']} (reward per logged decision)",
+                "rel_effect": rec["rel_lift"],
+                "rel_ci_low": rec["rel_lift_ci_low"],
+                "rel_ci_high": rec["rel_lift_ci_high"],
             }
         )
     if online is not None:
