@@ -150,7 +150,7 @@ def test_moments_nan_and_inf_counted_per_column_and_arm_and_excluded() -> None:
 
 def test_moments_nan_in_pilot_window() -> None:
     df = _frame(n=10_000, groups=2, seed=7)
-    df.loc[: 5000, "y"] = np.nan
+    df.loc[:5000, "y"] = np.nan
     m = frame_moments(df, MomentsRequest(columns=COLS, group="arm"))
     assert np.isfinite(m.shift).all()
     complete = df.dropna()

@@ -126,9 +126,7 @@ def test_analyze_row_order_does_not_change_results(three_arms: pd.DataFrame) -> 
 
 
 def test_analyze_categorical_and_string_variants_agree(three_arms: pd.DataFrame) -> None:
-    cat = three_arms.assign(
-        variant=pd.Categorical(three_arms["variant"], categories=["b", "control", "a", "unused"])
-    )
+    cat = three_arms.assign(variant=pd.Categorical(three_arms["variant"], categories=["b", "control", "a", "unused"]))
     obj = three_arms.assign(variant=three_arms["variant"].astype(object))
     ref = ab.analyze(three_arms, METRICS).table.sort_values(["metric", "variant"], ignore_index=True)
     for other in (cat, obj):
@@ -243,7 +241,7 @@ def test_analyze_denominators_summing_to_zero() -> None:
 
 
 def test_analyze_split_not_summing_to_one() -> None:
-    with pytest.raises(ParameterError, match="'expected_split' shares must sum to 1. Got 0.9"):
+    with pytest.raises(ParameterError, match=r"'expected_split' shares must sum to 1\. Got 0\.9"):
         ab.analyze(_small(), [ab.Mean("y")], expected_split={"control": 0.5, "treatment": 0.4})
 
 

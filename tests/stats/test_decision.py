@@ -127,8 +127,8 @@ def test_guardrail_log_method_agrees_with_shown_interval() -> None:
 )
 def test_guardrail_relative_delta_agrees_with_shown_interval_small_sample() -> None:
     n = 10
-    df = _frame({"control": {"p": (10.0, 1.0), "g": (100.0, 10.0)}, "treatment": {"p": (10.0, 1.0), "g": (100.0, 10.0)}},
-                n=n)  # fmt: skip
+    arm = {"p": (10.0, 1.0), "g": (100.0, 10.0)}
+    df = _frame({"control": arm, "treatment": arm}, n=n)
     rel_se = math.sqrt(2 * 100.0 / n) / 100.0
     margin = 1.69 * rel_se  # between the normal 95% quantile 1.645 and t(18)'s 1.734
     row = _guard(df, ab.Guardrail(ab.Mean("g"), margin=margin))

@@ -182,9 +182,9 @@ def test_ttest_on_summaries_equals_arrays() -> None:
 
 
 def test_ttest_nan_input_raises_parameter_error() -> None:
-    with pytest.raises(ParameterError, match="'control'.*1 NaN"):
+    with pytest.raises(ParameterError, match=r"'control'.*1 NaN"):
         ttest([1.0, float("nan"), 2.0], [1.0, 2.0, 3.0])
-    with pytest.raises(ParameterError, match="'treatment'.*numeric"):
+    with pytest.raises(ParameterError, match=r"'treatment'.*numeric"):
         ttest([1.0, 2.0], ["a", "b"])
 
 
@@ -220,9 +220,7 @@ def test_ztest_proportions_equals_statsmodels(alternative: str) -> None:
     assert r.effect == pytest.approx(xt / nt - xc / nc, rel=RTOL)
 
 
-@pytest.mark.parametrize(
-    "args", [(-1, 10, 2, 10), (11, 10, 2, 10), (1.5, 10, 2, 10), (1, 0, 2, 10), ("a", 10, 2, 10)]
-)
+@pytest.mark.parametrize("args", [(-1, 10, 2, 10), (11, 10, 2, 10), (1.5, 10, 2, 10), (1, 0, 2, 10), ("a", 10, 2, 10)])
 def test_ztest_proportions_bad_counts_raise(args: tuple) -> None:
     with pytest.raises(ParameterError):
         ztest_proportions(*args)

@@ -84,7 +84,7 @@ def test_ztest_proportions_properties(nc: int, nt: int, fc: float, ft: float, al
     xc, xt = round(fc * nc), round(ft * nt)
     r = _run(ztest_proportions, xc, nc, xt, nt, alternative=alternative)
     _check_common(r)
-    assert -1.0 <= r.ci_low and r.ci_high <= 1.0
+    assert r.ci_low >= -1.0 and r.ci_high <= 1.0
     if alternative == "two-sided":
         _check_swap(r, _run(ztest_proportions, xt, nt, xc, nc), rtol=1e-12)
 
