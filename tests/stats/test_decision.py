@@ -260,3 +260,11 @@ def test_decision_object() -> None:
     assert d.to_dict() == {"verdict": "no-ship", "arm": None, "reasons": ["x"]}
     with pytest.raises(ValueError, match="unknown verdict"):
         Decision("maybe")
+
+
+def test_decision_ignores_secondary_metrics() -> None:
+    arms = {"control": {"p": (10.0, 2.0), "s": (10.0, 2.0)}, "treatment": {"p": (10.6, 2.0), "s": (9.0, 2.0)}}
+    res = ab.analyze(_frame(arms), [ab.Mean("p")], secondary=[ab.Mean("s")])
+    t = res.table
+    assert t.loc[t["metric"] == "s", "significant"].item()  # significantly worse, but secondary
+    assert res.decision == "ship"
