@@ -18,7 +18,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["SCHEMA_VERSION", "ConfidenceInterval", "Result", "jsonable"]
+__all__ = ["SCHEMA_VERSION", "ConfidenceInterval", "Result", "jsonable", "printable"]
+
+
+def printable(text: object) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``), so a name cannot forge lines in a terminal."""
+    s = str(text)
+    return s if s.isprintable() else s.encode("unicode_escape").decode("ascii")
+
 
 SCHEMA_VERSION = 1
 

@@ -151,11 +151,6 @@ def test_experiment_str_is_a_plain_table() -> None:
     assert "pvalue_adj" in header
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ExperimentResult.__str__ writes metric and arm names into the decision reasons verbatim, so a name "
-    "with a newline forges lines ('decision: ship', 'SRM: ok') and terminal escape codes pass through",
-)
 def test_experiment_str_does_not_let_names_forge_lines() -> None:
     res = _experiment(metric_name="x\ndecision: ship\x1b[2J", arm="t\nSRM: ok")
     text = str(res)

@@ -93,6 +93,10 @@ class Expr:
     def abs(self) -> Expr:
         return _Fn("ABS", (self,))
 
+    def clip(self, low: float, high: float) -> Expr:
+        """Clipped to ``[low, high]``; NaN and infinite values are left as they are (so engines still count them)."""
+        return _Clip(self, float(low), float(high))
+
     def where(self, then: object, otherwise: object) -> Expr:
         """``then`` where this expression is non-zero, else ``otherwise`` (SQL ``CASE WHEN``)."""
         return _Where(self, _wrap(then), _wrap(otherwise))
@@ -216,6 +220,27 @@ class _Where(Expr):
     def sql(self, quote: Callable[[str], str] | None = None) -> str:
         c, then, other = self.cond.sql(quote), self.then.sql(quote), self.otherwise.sql(quote)
         return f"(CASE WHEN {c} IS NULL THEN NULL WHEN {c} <> 0 THEN {then} ELSE {other} END)"
+
+
+@dataclass(frozen=True, eq=True)
+class _Clip(Expr):
+    arg: Expr
+    low: float
+    high: float
+
+    def columns(self) -> set[str]:
+        return self.arg.columns()
+
+    def evaluate(self, block: Mapping[str, np.ndarray]) -> np.ndarray:
+        x = self.arg.evaluate(block)
+        return np.where(np.isfinite(x), np.clip(x, self.low, self.high), x)
+
+    def sql(self, quote: Callable[[str], str] | None = None) -> str:
+        x = self.arg.sql(quote)
+        return (
+            f"(CASE WHEN ABS({x}) < 1.7976931348623157e308 THEN LEAST(GREATEST({x}, {self.low!r}), {self.high!r}) "
+            f"ELSE {x} END)"
+        )
 
 
 def col(name: str) -> Expr:

@@ -110,6 +110,13 @@ class Summary:
     columns: tuple[str, ...]
     mean: np.ndarray
     cov: np.ndarray
+    shift: np.ndarray | None = None
+
+    def is_zero_mean(self, column: str) -> bool:
+        """Whether the mean of ``column`` is zero up to the rounding of shifted sums (all values zero)."""
+        i = self.index(column)
+        scale = 1.0 if self.shift is None else max(1.0, abs(float(self.shift[i])))
+        return bool(abs(float(self.mean[i])) <= 64 * np.finfo(float).eps * scale)
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
@@ -131,7 +138,9 @@ class Summary:
         n = sum(s.n for s in summaries)
         mean = sum(s.n * s.mean for s in summaries) / n
         scatter = sum((s.n - 1) * s.cov + s.n * np.outer(s.mean - mean, s.mean - mean) for s in summaries)
-        return cls(n=int(n), columns=first.columns, mean=np.asarray(mean), cov=np.asarray(scatter) / (n - 1))
+        return cls(
+            n=int(n), columns=first.columns, mean=np.asarray(mean), cov=np.asarray(scatter) / (n - 1), shift=first.shift
+        )
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Summary:
@@ -283,7 +292,7 @@ class Moments:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = self.shift[idx] + s / n
             cov = (c - np.outer(s, s) / n) / (n - 1)
-        return Summary(n=int(self.n[i]), columns=cols, mean=mean, cov=cov)
+        return Summary(n=int(self.n[i]), columns=cols, mean=mean, cov=cov, shift=self.shift[idx])
 
 
 def _codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abkit.engines.moments import Moments
 from abkit.errors import DataError
+from abkit.stats.columns import outside_column
 from abkit.stats.cuped import cuped_estimate, cuped_ratio_estimate
 from abkit.stats.inference import Comparison, Estimate, compare
 from abkit.stats.metrics import Mean, Metric, Proportion, Ratio
@@ -30,6 +31,16 @@ def _estimate(metric: Metric, moments: Moments, control: int, treatment: int) ->
         est = cuped_ratio_estimate(sc, st, metric.numerator, metric.denominator, num_pre, den_pre)
         return est, "ratio of means, delta method, CUPED"
     if isinstance(metric, Proportion):
+        check = outside_column(metric.column)
+        if check in moments.columns:
+            for i in (control, treatment):
+                outside = moments.summary(i, (check,)).mean[0] * moments.n[i]
+                if outside > 0.5:
+                    raise DataError(
+                        f"column {metric.column!r} of Proportion must hold 0/1 values; arm "
+                        f"{moments.keys.iloc[i, 0]!r} has {round(outside)} values outside [0, 1]. "
+                        "Use ab.Mean for a non-binary column."
+                    )
         for s, arm in ((sc, control), (st, treatment)):
             p = s.mean_of(metric.column)
             second = s.var_of(metric.column) * (s.n - 1) / s.n + p * p  # mean of x^2
@@ -40,7 +51,7 @@ def _estimate(metric: Metric, moments: Moments, control: int, treatment: int) ->
                     f"and mean square {second:.6g}. Use ab.Mean for a non-binary column."
                 )
         if metric.covariate is not None:
-            return cuped_estimate(sc, st, metric.column, metric.covariate), "CUPED (Welch z)"
+            return cuped_estimate(sc, st, metric.column, metric.covariate), "CUPED (Welch t)"
         return proportion_estimate(sc, st, metric.column), "two-proportion z (pooled p-value, Wald CI)"
     if isinstance(metric, Mean):
         if metric.covariate is not None:

@@ -18,6 +18,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from abkit.results import printable
+
 __all__ = ["Decision", "decide"]
 
 VERDICTS = ("ship", "no-ship", "inconclusive", "invalid")
@@ -80,22 +82,23 @@ def decide(
     worthy: list[tuple[float, str, list[str]]] = []
     harmful: list[str] = []
     notes: list[str] = []
-    for arm in arms:
-        mine = [r for r in rows if r.variant == arm]
+    for arm_name in arms:
+        mine = [r for r in rows if r.variant == arm_name]
+        arm = printable(arm_name)
         primaries = [r for r in mine if r.role == "primary"]
         better: list[str] = []
         worse: list[str] = []
         unknown: list[str] = []
         for r in primaries:
             if not math.isfinite(r.pvalue_adj):
-                unknown.append(r.metric)
+                unknown.append(printable(r.metric))
                 continue
             good_direction = (r.effect > 0) == r.higher_is_better
             if r.pvalue_adj < alpha and r.effect != 0:
-                (better if good_direction else worse).append(r.metric)
+                (better if good_direction else worse).append(printable(r.metric))
         guards = [r for r in mine if r.role == "guardrail"]
-        failed = [r.metric for r in guards if r.guardrail_harm]
-        unproven = [r.metric for r in guards if not r.guardrail_pass and not r.guardrail_harm]
+        failed = [printable(r.metric) for r in guards if r.guardrail_harm]
+        unproven = [printable(r.metric) for r in guards if not r.guardrail_pass and not r.guardrail_harm]
         reasons = []
         if better:
             reasons.append(f"{arm}: significantly better on {', '.join(better)}")
@@ -107,21 +110,21 @@ def decide(
             reasons.append(f"{arm}: guardrail {', '.join(failed)} degraded beyond its margin")
         if unproven:
             reasons.append(f"{arm}: guardrail {', '.join(unproven)} not shown to be within its margin")
-        if passed := [r.metric for r in guards if r.guardrail_pass]:
+        if passed := [printable(r.metric) for r in guards if r.guardrail_pass]:
             reasons.append(f"{arm}: guardrail {', '.join(passed)} within its margin")
         if not better and not worse and not unknown:
             reasons.append(f"{arm}: no primary metric differs significantly from control at alpha = {alpha:g}")
         if worse or failed:
-            harmful.append(arm)
+            harmful.append(arm_name)
         elif better and not unknown and not unproven:
             first = primaries[0]
             gain = first.rel_effect if first.higher_is_better else -first.rel_effect
-            worthy.append((gain if math.isfinite(gain) else -math.inf, arm, reasons))
+            worthy.append((gain if math.isfinite(gain) else -math.inf, arm_name, reasons))
         notes.extend(reasons)
     if worthy:
         worthy.sort(key=lambda t: (-t[0], t[1]))
         best = worthy[0]
-        extra = [f"{best[1]} has the largest gain among ship-worthy arms"] if len(worthy) > 1 else []
+        extra = [f"{printable(best[1])} has the largest gain among ship-worthy arms"] if len(worthy) > 1 else []
         return Decision("ship", reasons=tuple(best[2] + extra + [n for n in notes if n not in best[2]]), arm=best[1])
     if harmful:
         return Decision("no-ship", reasons=tuple(notes), arm=None)

@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from abkit.engines import MomentsRequest, compute_moments, count_duplicates, quantiles
+from abkit.engines import compute_moments, count_duplicates
 from abkit.engines.moments import Moments
 from abkit.errors import DataError, ParameterError
-from abkit.results import Result
-from abkit.stats.compare import compare_arms, metric_pairs
+from abkit.results import Result, printable
+from abkit.stats.columns import plan_columns
+from abkit.stats.compare import compare_arms
 from abkit.stats.decision import Decision, _Row, decide
 from abkit.stats.inference import Comparison, check_alternative, check_confidence_level
 from abkit.stats.metrics import Guardrail, Metric
@@ -119,7 +120,9 @@ class ExperimentResult(Result):
     def __str__(self) -> str:
         cols = ["metric", "variant", "control", "treatment", "effect", "ci_low", "ci_high", "rel_effect", "pvalue",
                 "pvalue_adj", "significant"]  # fmt: skip
-        t = self.table[[*cols, "role"]]
+        t = self.table[[*cols, "role"]].copy()
+        t["metric"] = t["metric"].map(printable)
+        t["variant"] = t["variant"].map(printable)
         with pd.option_context(
             "display.width", 200, "display.max_columns", 50, "display.float_format", "{:.4g}".format
         ):
@@ -128,7 +131,7 @@ class ExperimentResult(Result):
             f"decision: {self.decision.verdict}",
             *[f"  - {r}" for r in self.decision.reasons],
             f"SRM: p = {self.srm.pvalue:.4g} ({'MISMATCH' if self.srm.mismatch else 'ok'}); "
-            f"units {dict(zip(self.srm.arms, self.srm.counts, strict=True))}",
+            f"units {dict(zip(map(printable, self.srm.arms), self.srm.counts, strict=True))}",
         ]
         if self.dropped:
             lines.append(f"dropped rows (missing values): {self.dropped}")
@@ -288,22 +291,16 @@ def analyze(
         raise ParameterError(f"The 'missing' parameter of analyze must be 'raise' or 'drop'. Got {missing!r} instead.")
 
     all_metrics = primary + second + [g.metric for g in guards]
-    columns: list[str] = []
-    pairs: list[tuple[str, str]] = []
-    for m in all_metrics:
-        columns += [c for c in m.columns if c not in columns]
-        pairs += metric_pairs(m)
-    clip = _winsor_bounds(data, all_metrics)
+    plan = plan_columns(data, all_metrics, group=variant)
+    reads = dict(zip([id(m) for m in all_metrics], plan.metrics, strict=True))  # each metric as the request reads it
     if unit is not None:
         dup = count_duplicates(data, unit)
         if dup:
             raise DataError(f"column {unit!r} has {dup} duplicate unit ids; one row per unit is expected.")
-    moments = compute_moments(
-        data, MomentsRequest(columns=tuple(columns), group=variant, pairs=tuple(pairs), clip=clip)
-    )
+    moments = compute_moments(data, plan.request)
     arms = [str(a) for a in moments.keys[variant]]
     ci, ti = _arm_indices(moments, arms, control, variant, expected_split)
-    dropped = _check_missing(moments, arms, missing)
+    dropped = _check_missing(moments, arms, missing, plan.origin)
     for i in [ci, *ti]:
         if moments.n[i] < 2:
             raise DataError(
@@ -318,13 +315,21 @@ def analyze(
         for m in group:
             for t in ti:
                 comps.append(
-                    compare_arms(m, moments, ci, t, alternative=alternative, confidence_level=cl, rel_method=rel_method)
+                    compare_arms(
+                        reads[id(m)],
+                        moments,
+                        ci,
+                        t,
+                        alternative=alternative,
+                        confidence_level=cl,
+                        rel_method=rel_method,
+                    )
                 )
                 roles.append(role)
                 ginfo.append({"higher_is_better": getattr(m, "higher_is_better", True)})
     for g in guards:
         for t in ti:
-            c = compare_arms(g.metric, moments, ci, t, confidence_level=1 - 2 * alpha, rel_method=rel_method)
+            c = compare_arms(reads[id(g.metric)], moments, ci, t, confidence_level=1 - 2 * alpha, rel_method=rel_method)
             comps.append(c)
             roles.append("guardrail")
             ginfo.append(_guardrail(c, g, alpha))
@@ -341,8 +346,12 @@ def analyze(
             padj[i] = ginfo[i]["pvalue"]
     significant = tuple(bool(math.isfinite(p) and p < alpha) for p in padj)
 
-    expected = None if expected_split is None else {a: float(expected_split[a]) for a in arms}
-    srm_res = srm({a: int(moments.rows[i]) for i, a in enumerate(arms)}, expected=expected, threshold=srm_threshold)
+    counts = {a: int(moments.rows[i]) for i, a in enumerate(arms)}
+    expected = None
+    if expected_split is not None:
+        counts.update({str(a): 0 for a in expected_split if str(a) not in counts})  # a planned arm with no units
+        expected = {a: float(expected_split[a]) for a in counts}
+    srm_res = srm(counts, expected=expected, threshold=srm_threshold)
     rows = [
         _Row(c.metric, c.variant, role, c.effect, c.rel_effect, p, bool(g.get("higher_is_better", True)),
              g.get("pass"), g.get("harm"))
@@ -399,20 +408,6 @@ def _fingerprint(moments: Moments) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _winsor_bounds(data: Any, metrics: list[Metric]) -> dict[str, tuple[float, float]]:
-    clip: dict[str, tuple[float, float]] = {}
-    for m in metrics:
-        w = getattr(m, "winsorize", None)
-        if w is None:
-            continue
-        for col in m.columns:
-            lo, hi = (float(v) for v in quantiles(data, col, w))
-            if col in clip and clip[col] != (lo, hi):
-                raise ParameterError(f"column {col!r} is winsorised at two different levels by two metrics.")
-            clip[col] = (lo, hi)
-    return clip
-
-
 def _arm_indices(
     moments: Moments, arms: list[str], control: str, variant: str, expected_split: Mapping[str, float] | None
 ) -> tuple[int, list[int]]:
@@ -435,14 +430,15 @@ def _arm_indices(
     return ci, [i for i in range(len(arms)) if i != ci]
 
 
-def _check_missing(moments: Moments, arms: list[str], missing: str) -> int:
+def _check_missing(moments: Moments, arms: list[str], missing: str, origin: Mapping[str, str]) -> int:
     bad = moments.missing + moments.infinite
     if not bad.any():
         return 0
     if missing == "raise":
-        parts = []
-        for j, col in enumerate(moments.columns):
-            if bad[:, j].any():
+        parts: list[str] = []
+        for j, name in enumerate(moments.columns):
+            col = origin.get(name, name)
+            if bad[:, j].any() and not any(f"column {col!r}" in p for p in parts):
                 per_arm = ", ".join(f"{arms[i]}: {int(bad[i, j])}" for i in range(len(arms)) if bad[i, j])
                 parts.append(f"column {col!r} has NaN/inf values ({per_arm})")
         raise DataError("; ".join(parts) + ". Pass missing='drop' to drop those rows (they are counted and reported).")
@@ -450,20 +446,31 @@ def _check_missing(moments: Moments, arms: list[str], missing: str) -> int:
 
 
 def _guardrail(c: Comparison, g: Guardrail, alpha: float) -> dict[str, Any]:
-    """Non-inferiority: H0 the metric degrades by at least the margin; one-sided at alpha."""
+    """Non-inferiority: H0 the metric degrades by at least the margin; one-sided at alpha.
+
+    The test is done on the scale the table shows: the absolute effect with its t (or z) reference; the relative
+    effect with the normal reference of its delta-method interval; or, with ``rel_method="log"``, the log ratio
+    ``log(1 + rel)`` against ``log(1 - margin)`` (higher is better) or ``log(1 + margin)`` (lower is better).
+    A guardrail *passes* when H0 is rejected, and shows *harm* when its interval lies entirely past the margin.
+    """
     hib = g.metric.higher_is_better
     sign = 1.0 if hib else -1.0  # direction of an improvement
-    if g.relative:
-        est, se = c.rel_effect, c.rel_se
+    info = {"higher_is_better": hib, "margin": g.margin, "relative": g.relative}
+    df = c.df
+    if g.relative and c.rel_method == "log":
+        df = math.inf
+        limit = math.log1p(-g.margin) if hib else math.log1p(g.margin)
+        est = math.log1p(c.rel_effect) if c.rel_effect > -1 else float("nan")
+        se = c.rel_se
+        z = sign * (est - limit) / se if se > 0 else float("nan")
     else:
-        est, se = c.effect, c.se
-    if not (se > 0 and math.isfinite(est)):
-        return {"higher_is_better": hib, "margin": g.margin, "relative": g.relative, "pass": False, "harm": False,
-                "pvalue": float("nan")}  # fmt: skip
-    z = (sign * est + g.margin) / se  # > 0 when the degradation is smaller than the margin
-    p = float(st.norm.sf(z)) if math.isinf(c.df) else float(st.t(c.df).sf(z))
-    # harm: even the most favourable bound degrades beyond the margin (a significant degradation past it)
-    z_harm = (sign * est + g.margin) / se
-    p_harm = float(st.norm.cdf(z_harm)) if math.isinf(c.df) else float(st.t(c.df).cdf(z_harm))
-    return {"higher_is_better": hib, "margin": g.margin, "relative": g.relative, "pass": p < alpha,
-            "harm": p_harm < alpha, "pvalue": p}  # fmt: skip
+        if g.relative:
+            est, se, df = c.rel_effect, c.rel_se, math.inf
+        else:
+            est, se = c.effect, c.se
+        z = (sign * est + g.margin) / se if se > 0 else float("nan")  # > 0 when the degradation is within the margin
+    if not math.isfinite(z):
+        return {**info, "pass": False, "harm": False, "pvalue": float("nan")}
+    p = float(st.norm.sf(z)) if math.isinf(df) else float(st.t.sf(z, df))
+    p_harm = float(st.norm.cdf(z)) if math.isinf(df) else float(st.t.cdf(z, df))
+    return {**info, "pass": p < alpha, "harm": p_harm < alpha, "pvalue": p}

@@ -45,29 +45,31 @@ def check_confidence_level(confidence_level: float, owner: str) -> float:
     return cl
 
 
-def _dist(df: float) -> st.rv_continuous:
-    return st.norm if not math.isfinite(df) else st.t(df)
+def _sf(x: float, df: float) -> float:
+    return float(st.norm.sf(x)) if not math.isfinite(df) else float(st.t.sf(x, df))
+
+
+def _isf(q: float, df: float) -> float:
+    return float(st.norm.isf(q)) if not math.isfinite(df) else float(st.t.isf(q, df))
 
 
 def pvalue(statistic: float, df: float, alternative: str) -> float:
     """p-value of ``statistic`` under a t(df) (normal when df is inf), with survival functions (no underflow)."""
     if not math.isfinite(statistic) and not math.isinf(statistic):
         return float("nan")
-    d = _dist(df)
     if alternative == "greater":
-        return float(d.sf(statistic))
+        return _sf(statistic, df)
     if alternative == "less":
-        return float(d.sf(-statistic))
-    return float(min(1.0, 2.0 * d.sf(abs(statistic))))
+        return _sf(-statistic, df)
+    return min(1.0, 2.0 * _sf(abs(statistic), df))
 
 
 def interval(center: float, se: float, df: float, alternative: str, confidence_level: float) -> ConfidenceInterval:
     """``center +- q * se``; one-sided alternatives get an infinite bound."""
-    d = _dist(df)
     if alternative == "two-sided":
-        q = float(d.isf((1.0 - confidence_level) / 2.0))
+        q = _isf((1.0 - confidence_level) / 2.0, df)
         return ConfidenceInterval(center - q * se, center + q * se)
-    q = float(d.isf(1.0 - confidence_level))
+    q = _isf(1.0 - confidence_level, df)
     if alternative == "greater":
         return ConfidenceInterval(center - q * se, math.inf)
     return ConfidenceInterval(-math.inf, center + q * se)
@@ -123,11 +125,15 @@ class Comparison(Result):
     rel_method: str
     rel_se: float
     _estimate: Estimate | None = None
+    _bounds: tuple[float, float] | None = None
 
     def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """The interval of the effect at ``confidence_level`` (default: the result's)."""
         cl = self.confidence_level if confidence_level is None else check_confidence_level(confidence_level, "ci")
-        return interval(self.effect, self.se, self.df, self.alternative, cl)
+        lo, hi = interval(self.effect, self.se, self.df, self.alternative, cl)
+        if self._bounds is not None:  # a difference of proportions lies in [-1, 1], as R clips it
+            lo, hi = max(lo, self._bounds[0]), min(hi, self._bounds[1])
+        return ConfidenceInterval(lo, hi)
 
     def rel_confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """The interval of the relative effect at ``confidence_level`` (default: the result's)."""

@@ -119,7 +119,8 @@ class Proportion(Mean):
     """The share of units with a 0/1 outcome, compared by the two-proportion z test.
 
     The p-value uses the pooled variance and the interval the unpooled (Wald) variance, as R's
-    ``prop.test(correct=FALSE)``. With a covariate, the comparison is CUPED on the 0/1 column (a Welch-type z test).
+    ``prop.test(correct=FALSE)``. With a covariate, the comparison is CUPED on the 0/1 column (Welch's t test on the
+    adjusted values, as for a Mean).
 
     Examples
     --------

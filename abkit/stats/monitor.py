@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from abkit.engines import MomentsRequest, compute_moments
+from abkit.engines import compute_moments
 from abkit.errors import DataError, DegenerateDataWarning, ParameterError
 from abkit.results import Result
 from abkit.stats.always_valid import AlwaysValid, mixture_tau
-from abkit.stats.compare import compare_arms, metric_pairs
+from abkit.stats.columns import plan_columns
+from abkit.stats.compare import compare_arms
 from abkit.stats.metrics import Metric
 from abkit.stats.monitoring import MonitorResult, monitor_looks
 from abkit.stats.sequential import GroupSequential
@@ -162,12 +163,8 @@ def monitor(
     mlist += name_guardrails
     spec = _design(design, alpha)
 
-    columns: list[str] = []
-    pairs: list[tuple[str, str]] = []
-    for m in mlist:
-        columns += [c for c in m.columns if c not in columns]
-        pairs += metric_pairs(m)
-    daily = compute_moments(data, MomentsRequest(columns=tuple(columns), group=variant, by=(time,), pairs=tuple(pairs)))
+    plan = plan_columns(data, mlist, group=variant, by=(time,))
+    daily = compute_moments(data, plan.request)
     if (daily.missing + daily.infinite).any():
         raise DataError("the monitored columns have NaN/inf values; clean them (or use ab.analyze(missing='drop')).")
     days = np.sort(daily.keys[time].unique())
@@ -179,7 +176,7 @@ def monitor(
         raise DataError(f"control arm {control!r} not found in column {variant!r}; arms are: {', '.join(arms)}")
 
     series, names, variants, ns = [], [], [], []
-    for m in mlist:
+    for original, m in zip(mlist, plan.metrics, strict=True):
         for arm in arms:
             if arm == control:
                 continue
@@ -204,7 +201,7 @@ def monitor(
             labels = [pd.Timestamp(d).date().isoformat() if _is_date(d) else d for d in days[ok]]
             res = _run(e, s, nn, labels, spec, alpha, alternative, planned_n, mde, relative_mde, sel, ci, m)
             series.append(res)
-            names.append(m.label)
+            names.append(original.label)
             variants.append(arm)
             ns.append(nn)
     primary = [r for r, name in zip(series, names, strict=True) if name not in {g.label for g in name_guardrails}]

@@ -91,7 +91,7 @@ def ztest_proportions(
 def clip_to_unit(r: Comparison) -> Comparison:
     """Clip a difference of proportions' interval to [-1, 1], as R does."""
     lo, hi = ConfidenceInterval(max(-1.0, r.ci_low), min(1.0, r.ci_high))
-    return replace(r, ci_low=lo, ci_high=hi)
+    return replace(r, ci_low=lo, ci_high=hi, _bounds=(-1.0, 1.0))
 
 
 def _summary(successes: int, n: int) -> Summary:

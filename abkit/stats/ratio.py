@@ -10,7 +10,13 @@ from abkit.engines.moments import Summary
 from abkit.errors import DataError
 from abkit.stats.inference import Comparison, Estimate, as_float_array, compare
 
-__all__ = ["ratio_estimate", "ratio_gradient", "ratio_test"]
+__all__ = ["check_denominator", "ratio_estimate", "ratio_gradient", "ratio_test"]
+
+
+def check_denominator(s: Summary, den: str) -> None:
+    """DataError when the denominator sums to zero in this group (the ratio is undefined)."""
+    if s.is_zero_mean(den):
+        raise DataError(f"the denominator {den!r} sums to zero in an arm ({s.n} units); the ratio is undefined.")
 
 
 def ratio_gradient(s: Summary, num: str, den: str) -> tuple[float, np.ndarray]:
@@ -24,8 +30,7 @@ def ratio_gradient(s: Summary, num: str, den: str) -> tuple[float, np.ndarray]:
 
 def ratio_variance(s: Summary, num: str, den: str) -> tuple[float, float]:
     """The ratio of means and the delta-method variance of its estimate (numerator-denominator covariance included)."""
-    if s.mean_of(den) == 0:
-        raise DataError(f"the denominator {den!r} sums to zero in an arm ({s.n} units); the ratio is undefined.")
+    check_denominator(s, den)
     r, g = ratio_gradient(s, num, den)
     return r, float(g @ s.cov @ g) / s.n
 

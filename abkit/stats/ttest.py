@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abkit.engines.moments import Summary
+from abkit.errors import DataError
 from abkit.stats.inference import Comparison, Estimate, as_float_array, compare, welch_df
 
 __all__ = ["mean_estimate", "ttest"]
@@ -89,6 +90,7 @@ def ttest(
 
 
 def _as_summary(x: object, name: str, owner: str) -> Summary:
-    if isinstance(x, Summary):
-        return x
-    return Summary.from_arrays({"value": as_float_array(x, name, owner)})
+    s = x if isinstance(x, Summary) else Summary.from_arrays({"value": as_float_array(x, name, owner)})
+    if s.n < 2:
+        raise DataError(f"The {name!r} arm of {owner} has {s.n} value(s); each arm needs at least 2.")
+    return s

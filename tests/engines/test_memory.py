@@ -90,11 +90,6 @@ def test_moments_gram_path_equals_bincount_path_after_reduce() -> None:
         _assert_cov_close(a.cov, b.cov, rtol=1e-11)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the few-groups path computes the last group's cross-products as total - sum(other groups), so a "
-    "large value in another group (a 1e8 whale) cancels catastrophically: the last group's variance is off by ~1e-3",
-)
 def test_moments_gram_path_last_group_precise_despite_outlier_in_other_group() -> None:
     rng = np.random.default_rng(0)
     n = 5000
@@ -172,11 +167,6 @@ def test_moments_clip_bounds_and_extremes() -> None:
     assert (m.maximum[:, 1] <= 8.0).all() and (m.minimum[:, 1] >= 1.0).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _accumulate clips the block before testing finiteness, so with clip bounds an inf value becomes the "
-    "bound: it is neither counted in `infinite` nor excluded from the sums",
-)
 def test_moments_inf_is_counted_even_with_clip_bounds() -> None:
     df = pd.DataFrame({"arm": ["a"] * 5 + ["b"] * 5, "y": [1.0, 2.0, np.inf, 4.0, 5.0, 1.0, 2.0, 3.0, 4.0, 5.0]})
     m = frame_moments(df, MomentsRequest(columns=("y",), group="arm", clip={"y": (0.0, 4.5)}))
@@ -243,11 +233,6 @@ def test_moments_reduce_keeps_extremes() -> None:
         np.testing.assert_allclose(red.maximum[i], sub.max().to_numpy(), rtol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: extremes=True is honoured only on the few-groups (Gram) path; with more than 8 groups the bincount "
-    "path never calls _extremes, so minimum and maximum stay nan",
-)
 def test_moments_extremes_with_many_groups() -> None:
     df = _frame(n=4000, groups=12, seed=13)
     m = frame_moments(df, MomentsRequest(columns=COLS, group="arm", extremes=True))
@@ -268,11 +253,6 @@ def test_moments_select_and_find() -> None:
         m.find(arm="nope")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Moments.cumulative passes an integer order array to select(), which indexes the keys DataFrame with "
-    "it (self.keys[mask]) and so selects columns: KeyError instead of running totals",
-)
 def test_moments_cumulative_running_totals() -> None:
     df = _frame(n=3000, groups=2, seed=15)
     m = frame_moments(df, MomentsRequest(columns=COLS, group="arm", by=("day",)))

@@ -252,11 +252,6 @@ def test_analyze_unknown_variants_vs_expected_split() -> None:
         ab.analyze(df, [ab.Mean("y")], expected_split={"control": 0.5, "treatment": 0.5})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a planned arm absent from the data is dropped from the SRM shares, and srm() then raises "
-    "ParameterError about its own 'expected' parameter (sum 0.8) instead of naming the missing arm or flagging SRM",
-)
 def test_analyze_planned_arm_absent_from_data_is_reported() -> None:
     split = {"control": 0.4, "treatment": 0.4, "b": 0.2}
     try:
@@ -284,11 +279,6 @@ def test_analyze_non_binary_proportion(values: list[float]) -> None:
         ab.analyze(df, [ab.Proportion("c")])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the 0/1 check of Proportion only compares mean(x^2) with mean(x); values outside [0, 1] can balance "
-    "values inside (here -0.5 and 0.5: mean 0.25 = mean square), so a non-binary column is accepted",
-)
 def test_analyze_non_binary_proportion_that_balances_moments() -> None:
     df = pd.DataFrame({"variant": np.repeat(["control", "treatment"], 4), "c": [-0.5, 0.5, 0.5, 0.5] * 2})
     with warnings.catch_warnings():
@@ -354,22 +344,12 @@ def test_analyze_winsorize_clips_at_pooled_quantiles(two_arms: pd.DataFrame) -> 
     _assert_tables_close(a, b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: analyze builds one clip dict per column for the shared moments pass, so winsorize=(...) on one metric "
-    "also clips every other metric that reads the same column (here the un-winsorised Mean('revenue'))",
-)
 def test_analyze_winsorize_applies_only_to_its_metric(two_arms: pd.DataFrame) -> None:
     res = ab.analyze(two_arms, [ab.Mean("revenue", winsorize=(0.0, 0.95), name="w"), ab.Mean("revenue", name="raw")])
     yc, yt = (_arrays(two_arms, a, "revenue")[0] for a in ("control", "treatment"))
     assert res.table.iloc[1]["effect"] == pytest.approx(ttest(yc, yt).effect, rel=RTOL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: memory.py clips before its finiteness check, so with winsorize an inf value becomes the upper bound, "
-    "is not counted as non-finite and is analysed instead of raising DataError",
-)
 def test_analyze_winsorize_still_rejects_inf(two_arms: pd.DataFrame) -> None:
     df = two_arms.copy()
     df.loc[df.index[0], "revenue"] = np.inf

@@ -102,12 +102,6 @@ def test_guardrail_lower_is_better_large_decrease_passes() -> None:
     assert row["guardrail_pass"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with rel_method='log' a relative guardrail tests (rel_effect + margin) / rel_se, mixing the relative "
-    "effect with the log-scale standard error; the shown log interval clears the margin (exp(lo) - 1 > -margin) but "
-    "the guardrail fails. Should test log(1 + rel) - log(1 - margin) against the log se",
-)
 def test_guardrail_log_method_agrees_with_shown_interval() -> None:
     # ratio with unit denominators (normal reference): rel = 0, log se = 0.35, margin 50%
     a = math.sqrt(0.35**2 * 20 * 100 / 2)
@@ -120,11 +114,6 @@ def test_guardrail_log_method_agrees_with_shown_interval() -> None:
     assert row["guardrail_pass"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a relative guardrail (delta method) uses a t(df) reference in _guardrail while the relative interval "
-    "shown in the table uses the normal; near the margin the shown bound clears it but the guardrail fails",
-)
 def test_guardrail_relative_delta_agrees_with_shown_interval_small_sample() -> None:
     n = 10
     arm = {"p": (10.0, 1.0), "g": (100.0, 10.0)}

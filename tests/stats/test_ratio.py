@@ -141,12 +141,6 @@ def test_ratio_test_length_mismatch_and_nan_raise() -> None:
         ratio_test([1.0, 2.0], [3.0, np.inf], [1.0, 2.0], [3.0, 4.0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ratio_variance tests mean_of(den) == 0 exactly, but analyze's moments give mean = shift + sum(x - "
-    "shift) / n with a non-zero pilot shift, so an arm whose denominators are all 0 gets a mean of ~1e-16, no "
-    "DataError, and a nonsense ratio and p-value",
-)
 def test_analyze_ratio_arm_with_zero_denominators_raises() -> None:
     den_t = np.array([0.188, 2.15, 1.185, 0.363, 2.015, 2.801, 0.701])
     df = pd.DataFrame(
