@@ -68,6 +68,12 @@ class OfflineResult(Result):
 
         return offline_report(self, path=path, **kwargs)
 
+    def plot(self) -> Any:
+        """A forest plot of the relative lifts (matplotlib Figure)."""
+        from abkit.reports.figures import offline_figure
+
+        return offline_figure(self)
+
     def _repr_html_(self) -> str:
         from abkit.reports.offline import offline_fragment
 

@@ -63,12 +63,22 @@ def timeline_charts(monitoring: Any, *, metrics: list[str] | None = None) -> lis
     return charts
 
 
-def monitoring_report(monitoring: Any, path: str | Path | None = None, *, generated_at: Any = None) -> str:
-    """A self-contained page: recommendation, the charts, and the last look of every series."""
+def monitoring_fragment(monitoring: Any) -> Markup:
+    """The notebook view: the recommendation, the last look of every series, and the charts."""
+    from abkit.reports.render import render_fragment
+
+    ctx = _context(monitoring)["mon"]
+    table = render_fragment("table", ctx["last"], ctx["columns"])
+    charts = Markup("").join(render_fragment("figure", c) for c in ctx["charts"])
+    head = Markup("<p><strong>{}</strong></p>").format(ctx["recommendation"])
+    return head + table + charts
+
+
+def _context(monitoring: Any) -> dict[str, Any]:
     import abkit
 
     last = monitoring.table.groupby(["metric", "variant"], sort=False).tail(1)
-    ctx: dict[str, Any] = {
+    return {
         "title": "Monitoring",
         "eyebrow": "Sequential monitoring",
         "subtitle": f"{monitoring.method}; {monitoring.period}",
@@ -86,6 +96,11 @@ def monitoring_report(monitoring: Any, path: str | Path | None = None, *, genera
             ],
         },
     }  # fmt: skip
+
+
+def monitoring_report(monitoring: Any, path: str | Path | None = None, *, generated_at: Any = None) -> str:
+    """A self-contained page: recommendation, the charts, and the last look of every series."""
+    ctx = _context(monitoring)
     if generated_at is not None:
         ctx["generated_at"] = generated_at
     html = render_page("monitoring.html", ctx)

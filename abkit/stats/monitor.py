@@ -67,6 +67,17 @@ class Monitoring(Result):
 
         return monitoring_report(self, path=path, **kwargs)
 
+    def plot(self) -> Any:
+        """The cumulative effects with their boundaries (matplotlib Figure)."""
+        from abkit.reports.figures import monitoring_figure
+
+        return monitoring_figure(self)
+
+    def _repr_html_(self) -> str:
+        from abkit.reports.timeline import monitoring_fragment
+
+        return str(monitoring_fragment(self))
+
     def __str__(self) -> str:
         cols = ["metric", "variant", "label", "n", "effect", "ci_low", "ci_high", "z", "upper", "recommendation"]
         with pd.option_context("display.width", 200, "display.float_format", "{:.4g}".format):
