@@ -83,7 +83,8 @@ class AAResult(Result):
     def table(self) -> pd.DataFrame:
         """Per (metric, treatment arm): role, valid simulations, false positives, fpr with its Clopper-Pearson
         interval, ``status`` ("ok", "inflated": the interval is above alpha, "conservative": below) and
-        ``uniformity_pvalue`` (chi-square of the p-value histogram against the uniform)."""
+        ``uniformity_pvalue`` (chi-square of the p-value histogram against the uniform; nan when the p-values take
+        fewer than ``10 * bins`` distinct values, as a 0/1 metric's do, or there are fewer than ``5 * bins``)."""
         return self._table.copy()
 
     @property
@@ -382,9 +383,15 @@ def _summarise(
     low, high = clopper_pearson(k, np.maximum(n_valid, 1), level)
     edges = np.linspace(0.0, 1.0, bins + 1)
     hist_rows, uniform = [], []
+    lumpy = []
     for j, (metric, arm, _) in enumerate(labels):
-        counts, _ = np.histogram(pv[valid[:, j], j], bins=edges)
-        uniform.append(float(st.chisquare(counts).pvalue) if counts.sum() >= 5 * bins else math.nan)
+        values = pv[valid[:, j], j]
+        counts, _ = np.histogram(values, bins=edges)
+        distinct = len(np.unique(values))
+        if distinct < 10 * bins and len(values) >= 10 * bins:
+            lumpy.append(f"{metric} ({distinct} distinct)")
+        ok = counts.sum() >= 5 * bins and distinct >= 10 * bins
+        uniform.append(float(st.chisquare(counts).pvalue) if ok else math.nan)
         hist_rows += [(metric, arm, edges[b], edges[b + 1], int(counts[b])) for b in range(bins)]
     with np.errstate(invalid="ignore", divide="ignore"):
         fpr = k / n_valid
@@ -414,6 +421,11 @@ def _summarise(
     if any(labels[j][2] == "guardrail" for j in range(len(labels))):
         notes.append("Guardrails are tested two-sided for no difference here (their non-inferiority test has no "
                      "false positive in an A/A test).")  # fmt: skip
+    if lumpy:
+        notes.append(
+            f"Discrete p-values ({', '.join(lumpy)}): a metric with few distinct values has a lumpy p-value "
+            "histogram, so its uniformity is not tested; its false-positive rate still is."
+        )
     if (n_valid < n_sim).any():
         notes.append("Some simulations gave no p-value (a metric with no variance in an arm); rates use the others.")
     return AAResult(

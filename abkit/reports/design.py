@@ -185,8 +185,8 @@ def _mde_chart(d: Any) -> Markup:
     x, curves = _wide(frame, x_col, "mde")
     series = [Series(m, v) for m, v in curves.items()]
     plan_x = d.days if dated else float(d.arm_units[d.protocol.control])
-    at = frame[(frame["metric"] == d.sizing_metric)]
-    plan_y = float(np.interp(plan_x, at[x_col], at["mde"])) if len(at) else math.nan
+    sized = d.table[d.table["metric"] == d.sizing_metric]
+    plan_y = float(sized["detectable"].iloc[0]) if len(sized) else math.nan  # the table's number, on the curve
     shown = _effect_text(plan_y, d.mde_relative)
     label = f"Plan: {d.days} days · {shown}" if dated else f"Plan: {fmt_int(plan_x)} units · {shown}"
     return line_chart(
@@ -226,12 +226,23 @@ def _traffic_chart(d: Any) -> Markup | None:
     )
 
 
+_FAMILIES = {
+    "obrien-fleming": "O'Brien-Fleming",
+    "pocock": "Pocock",
+    "hwang-shih-decani": "Hwang-Shih-DeCani",
+    "kim-demets": "Kim-DeMets",
+}
+
+
 def _sequential_note(gs: Any) -> str:
     if gs is None:
         return ""
-    rule = f"{gs.spending} spending (Lan-DeMets)" if gs.spending else f"{gs.boundary} boundaries"
-    sides = "two-sided" if gs.sides == 2 else "one-sided"
-    return f"{gs.looks} looks, {rule}, {sides}, alpha {gs.alpha:g}; stop for efficacy when |z| crosses the boundary."
+    if gs.spending:
+        rule = f"{_FAMILIES.get(gs.spending, gs.spending)}-type alpha spending (Lan-DeMets)"
+    else:
+        rule = f"{_FAMILIES.get(gs.boundary, gs.boundary)} boundaries"
+    sides, z = ("two-sided", "|z|") if gs.sides == 2 else ("one-sided", "z")
+    return f"{gs.looks} looks, {rule}, {sides}, alpha {gs.alpha:g}: stop for efficacy when {z} reaches the boundary."
 
 
 def _methods(d: Any) -> list[dict[str, str]]:
