@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from abkit.engines import MomentsRequest, compute_moments
 from abkit.engines.moments import Moments
 from abkit.errors import DataError, ParameterError
 from abkit.protocols.history import check_columns, materialise, winsor_bounds
+from abkit.protocols.progress import ProgressBar
 from abkit.protocols.protocol import Protocol
 from abkit.results import Result, jsonable
 from abkit.stats.compare import _estimate as estimate  # the analysis' own estimators (ab.analyze calls them)
@@ -295,7 +296,7 @@ def _simulate(
     keys = pd.DataFrame({protocol.variant: arms})
     out = np.full((n_sim, len(comps) * (len(arms) - 1), 4), np.nan)
     batch = max(1, min(n_sim, _BATCH_CELLS // max(n_units, 1)))
-    bar = _Bar(n_sim, enabled=sys.stderr.isatty() if progress is None else bool(progress))
+    bar = ProgressBar(n_sim, "simulate_aa", enabled=sys.stderr.isatty() if progress is None else bool(progress))
     for start in range(0, n_sim, batch):
         stop = min(n_sim, start + batch)
         codes = aa_assignment(n_units, split, stop - start, rng, start=start)
@@ -435,23 +436,3 @@ def _summarise(
         rng=rng, notes=tuple(notes), histogram=pd.DataFrame(hist_rows, columns=["metric", "variant", "bin_low",
         "bin_high", "count"]), _table=table, _pvalues=pv,
     )  # fmt: skip
-
-
-class _Bar:
-    """A one-line progress bar on stderr: ``simulate_aa [#####.....] 500/1000``."""
-
-    def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None, width: int = 30) -> None:
-        self.total, self.enabled, self.width = total, enabled, width
-        self.stream = stream if stream is not None else sys.stderr
-
-    def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        filled = int(self.width * done / self.total)
-        self.stream.write(f"\rsimulate_aa [{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()

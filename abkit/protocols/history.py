@@ -33,7 +33,16 @@ from abkit.protocols.mean_power import ratio_sd
 from abkit.stats.compare import metric_pairs
 from abkit.stats.metrics import Metric, Proportion, Ratio
 
-__all__ = ["MetricInputs", "days_to_reach", "materialise", "metric_inputs", "units_by_day", "units_on_day"]
+__all__ = [
+    "MetricInputs",
+    "days_to_reach",
+    "duration_from_history",
+    "enrolment",
+    "materialise",
+    "metric_inputs",
+    "units_by_day",
+    "units_on_day",
+]
 
 
 @dataclass(frozen=True)
@@ -269,3 +278,45 @@ def days_to_reach(total: float, cumulative: np.ndarray) -> tuple[int | None, boo
         return None, True
     d = len(c) * (total / c[-1]) ** (1.0 / b)
     return math.ceil(d - 1e-9), True
+
+
+def enrolment(curve: pd.DataFrame, days: int | None) -> pd.DataFrame:
+    """Distinct units enrolled by each day of the test: the history's curve, then its extrapolation."""
+    span = len(curve)
+    day = np.arange(1, max(span, days or 0) + 1, dtype=float)
+    units = units_on_day(day, curve["cumulative_units"].to_numpy())
+    return pd.DataFrame({"day": day.astype(int), "units": units, "extrapolated": day > span})
+
+
+def duration_from_history(
+    traffic: Any, history: Any, *, unit: str | None, time: str, total: int, notes: list[str]
+) -> tuple[int | None, str, pd.DataFrame | None]:
+    """Days to enrol ``total`` units from the distinct-units curve of ``traffic`` (or of ``history``).
+
+    Returns the days (None when there is no dated table or the curve never gets there), the source (``"history"``
+    or ``"none"``) and the curve; the caveats are appended to ``notes``.
+    """
+    source = traffic if traffic is not None else history
+    if source is None:
+        return None, "none", None
+    data = source
+    cols = getattr(data, "columns", None)
+    if cols is None or time not in cols:
+        if traffic is not None:
+            units_by_day(data, time=time)  # raises the ColumnError naming the columns
+        notes.append(f"No daily_units and no {time!r} column in the history: the duration is not planned.")
+        return None, "none", None
+    curve = units_by_day(data, time=time, unit=unit)
+    days, extrapolated = days_to_reach(total, curve["cumulative_units"].to_numpy())
+    span = len(curve)
+    if days is None:
+        notes.append(
+            f"The history's {span}-day curve of distinct units stopped growing below the {total:,} units needed: "
+            "the test cannot enrol them at this traffic."
+        )
+    elif extrapolated:
+        notes.append(
+            f"{days} days extrapolates the history's {span}-day distinct-units curve (a power law fitted to its "
+            "second half); a longer history would make it firmer."
+        )
+    return days, "history", curve

@@ -15,7 +15,8 @@ from scipy import stats
 
 import abkit as ab
 from abkit.errors import ColumnError, DataError, ParameterError
-from abkit.protocols.aa import AAResult, _Bar, aa_assignment, clopper_pearson, simulate_aa
+from abkit.protocols.aa import AAResult, aa_assignment, clopper_pearson, simulate_aa
+from abkit.protocols.progress import ProgressBar
 from abkit.protocols.protocol import Protocol
 
 TWO = {"control": 0.5, "treatment": 0.5}
@@ -219,7 +220,7 @@ def test_progress_bar_writes_only_when_asked(capsys):
     err = capsys.readouterr().err
     assert err.startswith("\rsimulate_aa [") and err.endswith("5/5\n")
     stream = io.StringIO()
-    bar = _Bar(10, enabled=True, stream=stream, width=10)
+    bar = ProgressBar(10, "simulate_aa", enabled=True, stream=stream, width=10)
     bar.update(5)
     bar.close()
     assert stream.getvalue() == "\rsimulate_aa [#####.....] 5/10\n"
