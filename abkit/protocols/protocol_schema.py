@@ -40,7 +40,10 @@ METRIC_KEYS = (
 SEQUENTIAL_KEYS = ("method", "looks", "information", "spending", "boundary", "sides", "gamma", "rho", "futility")
 SPENDING = ("obrien-fleming", "pocock", "hwang-shih-decani", "kim-demets")
 BOUNDARIES = ("obrien-fleming", "pocock")
-PLAN_KEYS = ("units_per_arm", "total_units", "days", "daily_units", "designed_at")
+PLAN_KEYS = (
+    "units_per_arm", "total_units", "days", "daily_units", "designed_at", "sizing_metric", "baseline", "unit_sd",
+    "covariate_correlation", "inflation",
+)  # fmt: skip
 
 
 class SchemaError(AbkitError):
@@ -221,12 +224,37 @@ def check_plan(table: Any, arms: Mapping[str, float], where: str = "[plan]") -> 
             t["units_per_arm"] = {a: _positive(v, where, f"units_per_arm.{a}") for a, v in u.items()}
         else:
             t["units_per_arm"] = _positive(u, where, "units_per_arm")
+    for key in ("unit_sd", "inflation"):
+        if key in t:
+            t[key] = _positive(t[key], where, key)
+    if "inflation" in t and t["inflation"] < 1:
+        raise SchemaError(
+            f"{where} inflation must be a number >= 1 (a sequential plan's size factor), got {t['inflation']!r}"
+        )
+    if "baseline" in t:
+        t["baseline"] = _finite(t["baseline"], where, "baseline")
+    if "covariate_correlation" in t:
+        rho = _finite(t["covariate_correlation"], where, "covariate_correlation")
+        if not -1 < rho < 1:
+            raise SchemaError(f"{where} covariate_correlation must be in (-1, 1), got {rho!r}")
+        t["covariate_correlation"] = rho
+    if "sizing_metric" in t:
+        t["sizing_metric"] = text(t["sizing_metric"], where, "sizing_metric")
     if "designed_at" in t:
         when = t["designed_at"]
         if isinstance(when, dt.date | dt.datetime | dt.time):
             when = when.isoformat()
         t["designed_at"] = text(when, where, "designed_at")
     return t
+
+
+def _finite(value: Any, where: str, key: str) -> int | float:
+    """A finite number; ints stay ints (numpy scalars become Python numbers)."""
+    if hasattr(value, "item") and not isinstance(value, bool):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SchemaError(f"{where} {key} must be a finite number, got {value!r}")
+    return value
 
 
 def _positive(value: Any, where: str, key: str) -> int | float:
