@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from abkit import datasets, metrics, protocols, stats
 from abkit.errors import AbkitError, ColumnError, DataError, DegenerateDataWarning, ParameterError, ProtocolError
-from abkit.protocols import Protocol, assign, check_assignment, mde, power, sample_size
+from abkit.protocols import (
+    AAResult,
+    DesignResult,
+    Protocol,
+    assign,
+    check_assignment,
+    design,
+    mde,
+    plan_checks,
+    power,
+    sample_size,
+    simulate_aa,
+)
 from abkit.stats import (
     Comparison,
     Decision,
@@ -26,12 +38,14 @@ from abkit.stats.sequential import GroupSequential
 __version__ = "0.1.0"
 
 __all__ = [
+    "AAResult",
     "AbkitError",
     "ColumnError",
     "Comparison",
     "DataError",
     "Decision",
     "DegenerateDataWarning",
+    "DesignResult",
     "ExperimentResult",
     "GroupSequential",
     "Guardrail",
@@ -48,11 +62,14 @@ __all__ = [
     "assign",
     "check_assignment",
     "datasets",
+    "design",
     "mde",
     "metrics",
     "monitor",
+    "plan_checks",
     "power",
     "protocols",
     "sample_size",
+    "simulate_aa",
     "stats",
 ]

@@ -445,5 +445,128 @@ def report(data: str, protocol_path: str, logs_path: str | None, estimators: str
     emit(html, out)
 
 
+@main.command()
+@click.option(
+    "--protocol",
+    "protocol_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Size this protocol and write its [plan] (with -o).",
+)
+@click.option(
+    "--history",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Pre-experiment data (CSV/TSV/Parquet), one row per unit: baselines, sds, CUPED correlations; "
+    "with a date column, the distinct-units curve gives the days.",
+)
+@click.option(
+    "--metric",
+    "kind",
+    type=click.Choice(["mean", "proportion", "ratio"]),
+    help="Quick sizing without a protocol: the metric's kind.",
+)
+@click.option("--baseline", type=float, help="Control value (proportion, or the base of a relative MDE).")
+@click.option("--sd", type=float, help="Per-unit sd (mean; ratio: of the linearised ratio).")
+@click.option("--mde", type=float, help="Minimum detectable effect (treatment - control).")
+@click.option("--relative", is_flag=True, help="--mde is relative to --baseline (0.02 = +2%).")
+@click.option(
+    "--daily-units",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Units entering the test per day, all arms together.",
+)
+@click.option("--alpha", type=float, default=0.05, show_default=True)
+@click.option("--power", type=float, default=None, help="Target power [default: 0.8, or the protocol's].")
+@click.option("--arms", type=int, default=2, show_default=True, help="Arms including control (quick sizing).")
+@click.option(
+    "--alternative", default="two-sided", show_default=True, type=click.Choice(["two-sided", "greater", "less"])
+)
+@click.option(
+    "--correction",
+    default="holm",
+    show_default=True,
+    type=click.Choice(["holm", "bonferroni", "hochberg", "BH", "BY", "none"]),
+)
+@click.option("--time", "time_col", default="date", show_default=True, help="The history's day column.")
+@click.option("--designed-at", default=None, help="Timestamp written to the plan (the clock is never read).")
+@click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "html"]))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False),
+    help="With --protocol: write the designed protocol (TOML) here.",
+)
+@handle_errors
+def design(protocol_path: str | None, history: str | None, kind: str | None, baseline: float | None,
+           sd: float | None, mde: float | None, relative: bool, daily_units: float | None, alpha: float,
+           power: float | None, arms: int, alternative: str, correction: str, time_col: str,
+           designed_at: str | None, fmt: str, out: str | None) -> None:  # fmt: skip
+    """Size a test: units per arm, total and days.
+
+    \b
+    abkit design --metric proportion --baseline 0.032 --mde 0.02 --relative --daily-units 1e6
+    abkit design --protocol experiment.toml --history hist.parquet -o experiment.toml
+    """
+    import math
+
+    import abkit as ab
+
+    if protocol_path:
+        if kind is not None:
+            raise click.UsageError("give either --protocol or --metric, not both")
+        protocol = ab.Protocol.load(protocol_path)
+        result = ab.design(protocol, history=history, daily_units=daily_units, sd=sd, baseline=baseline, power=power,
+                           time=time_col, designed_at=designed_at)  # fmt: skip
+        if out:
+            result.protocol.save(out)
+            click.echo(f"wrote {out}", err=True)
+        text = {"json": result.to_json, "html": result.to_html}.get(fmt, lambda: str(result))()
+        click.echo(text)
+        return
+    if kind is None or mde is None:
+        raise click.UsageError("give --protocol, or --metric and --mde (with --baseline and/or --sd)")
+    if fmt == "html":
+        raise click.UsageError("-f html needs --protocol (the report shows the protocol's plan)")
+    n = ab.sample_size(kind, baseline=baseline, mde=mde, relative=relative, sd=sd, alpha=alpha,
+                       power=0.8 if power is None else power, alternative=alternative, arms=arms,
+                       correction=None if correction == "none" else correction)  # fmt: skip
+    per_arm = math.ceil(n)
+    total = per_arm * arms
+    days = math.ceil(total / daily_units) if daily_units else None
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"schema_version": 1, "units_per_arm": per_arm, "total_units": total, "days": days,
+                               "units_per_arm_exact": n}))  # fmt: skip
+        return
+    click.echo(f"units per arm: {per_arm:,}")
+    click.echo(f"total units:   {total:,} ({arms} arms)")
+    click.echo(f"days:          {days:,}" if days is not None else "days:          (give --daily-units)")
+
+
+@main.command("simulate-aa")
+@click.option("--protocol", "protocol_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--history",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Pre-experiment data (CSV/TSV/Parquet) with the protocol's metric columns.",
+)
+@click.option("--n-sim", default=1000, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--missing", default="raise", show_default=True, type=click.Choice(["raise", "drop"]))
+@click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json"]))
+@click.option("--fail-on-inflated", is_flag=True, help="Exit 1 when a metric's false-positive rate is above alpha.")
+@handle_errors
+def simulate_aa(protocol_path: str, history: str, n_sim: int, seed: int, missing: str, fmt: str,
+                fail_on_inflated: bool) -> None:  # fmt: skip
+    """A/A simulation: re-randomise the history into the planned arms and measure false positives."""
+    import abkit as ab
+
+    result = ab.simulate_aa(history, ab.Protocol.load(protocol_path), n_sim=n_sim, rng=seed, missing=missing)
+    click.echo(result.to_json() if fmt == "json" else str(result))
+    if fail_on_inflated and (result.table["status"] == "inflated").any():
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

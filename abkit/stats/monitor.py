@@ -165,7 +165,8 @@ def monitor(
             design = getattr(protocol, "sequential", None)
         plan = getattr(protocol, "plan", None) or {}
         if planned_n is None and plan.get("units_per_arm"):
-            planned_n = float(plan["units_per_arm"])
+            per_arm = plan["units_per_arm"]  # a number, or a table by arm for unequal splits
+            planned_n = float(per_arm[control] if isinstance(per_arm, Mapping) else per_arm)
         if mde is None and opts.get("mde") is not None:
             mde, relative_mde = opts["mde"], opts.get("mde_relative", relative_mde)
     if metrics is None:
