@@ -231,7 +231,9 @@ def srm(counts: str, expected: str | None, threshold: float, fmt: str, fail_on_m
     help="Folder for the demo's data and report.",
 )
 @click.option("--seed", default=7, show_default=True, type=int)
-@click.option("--users", default=200_000, show_default=True, type=int, help="Users in the simulated online test.")
+@click.option(
+    "--users", default=None, type=int, help="Users in the simulated online test (default: the designed size)."
+)
 @handle_errors
 def demo(out: str, seed: int, users: int) -> None:
     """The whole story on synthetic recommender data, ending in a committee report."""
