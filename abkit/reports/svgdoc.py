@@ -169,7 +169,10 @@ def x_axis(
         if grid:
             doc.line(x, top, x, bottom, GRID)
         doc.line(x, bottom, x, bottom + 4, AXIS)
-        doc.text(x, bottom + 17, text, text_anchor="middle", fill=MUTED, font_size=11, style=TABULAR)
+        # a label at the right end is anchored on its end, so it never runs past the chart's edge
+        at_end = abs(x - max(scale.start, scale.end)) < 3.5 * len(text)
+        doc.text(x, bottom + 17, text, text_anchor="end" if at_end else "middle", fill=MUTED, font_size=11,
+                 style=TABULAR)  # fmt: skip
     doc.line(scale.start, bottom, scale.end, bottom, AXIS)
     if label:
         mid = (scale.start + scale.end) / 2
