@@ -130,9 +130,26 @@ def _reset_peak() -> bool:
         return False
 
 
+def _release_free_memory() -> None:
+    """Hand memory freed earlier (Arrow's pool, glibc's heap) back to the OS, so reused pages do not hide a peak."""
+    gc.collect()
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except ImportError:
+        pass
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def measure(fn: Any, repeats: int) -> dict[str, Any]:
     """Times of ``repeats`` calls, their peak RSS above the level before the first one, and a tracemalloc peak."""
-    gc.collect()
+    _release_free_memory()
     before = _status()["VmRSS"]
     resettable = _reset_peak()
     times, cpu = [], []
