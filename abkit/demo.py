@@ -34,7 +34,7 @@ def run_demo(out: Path, *, seed: int = 7, users: int | None = None, echo: Callab
     logs_path = out / "logs.parquet"
     logs.to_parquet(logs_path, index=False)
     off = ab.metrics.evaluate(logs_path, estimators=["ips", "snips", "capped_ips", "ncis", "dr"], cap=20)
-    snips = off.table.set_index("estimator").loc["snips"]
+    snips = off.table[off.table["estimator"] == "snips"].iloc[0].to_dict()
     echo(
         f"   SNIPS: click rate {snips['logged']:.4f} -> {snips['value']:.4f}, lift {snips['rel_lift']:+.2%} "
         f"[{snips['rel_lift_ci_low']:+.2%}, {snips['rel_lift_ci_high']:+.2%}]; call: {snips['call']}"
@@ -56,9 +56,9 @@ def run_demo(out: Path, *, seed: int = 7, users: int | None = None, echo: Callab
         variant="variant",
         control="control",
         arms={"control": 0.5, "treatment": 0.5},
-        primary=[ab.Ratio("clicks", "displays", name="ctr")],
-        secondary=[ab.Mean("revenue", covariate="revenue_pre", name="revenue per user"), ab.Proportion("converted")],
-        guardrails=[ab.Guardrail(ab.Mean("latency_ms", higher_is_better=False, name="latency"), margin=0.02)],
+        primary=(ab.Ratio("clicks", "displays", name="ctr"),),
+        secondary=(ab.Mean("revenue", covariate="revenue_pre", name="revenue per user"), ab.Proportion("converted")),
+        guardrails=(ab.Guardrail(ab.Mean("latency_ms", higher_is_better=False, name="latency"), margin=0.02),),
         alpha=0.05,
         power=0.8,
         mde=mde,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,7 +63,7 @@ class OfflineResult(Result):
     confidence_level: float
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    def to_html(self, path: str | None = None, **kwargs: Any) -> str:
+    def to_html(self, path: str | Path | None = None, **kwargs: Any) -> str:
         """The offline report (diagnostics first, then the estimators); written to ``path`` when given."""
         from abkit.reports.offline import offline_report  # reports sit above metrics: imported only when asked
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -142,7 +143,7 @@ class ExperimentResult(Result):
         ]
         return "\n".join(lines)
 
-    def to_html(self, path: str | None = None, **kwargs: Any) -> str:
+    def to_html(self, path: str | Path | None = None, **kwargs: Any) -> str:
         """The committee report as a self-contained HTML page; written to ``path`` when given."""
         from abkit.reports import experiment_report  # reports sit above stats: imported only when asked
 

@@ -12,6 +12,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,7 @@ class Monitoring(Result):
             parts.append(t)
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
-    def to_html(self, path: str | None = None, **kwargs: Any) -> str:
+    def to_html(self, path: str | Path | None = None, **kwargs: Any) -> str:
         """A self-contained monitoring page (charts with boundaries, last look); written to ``path`` when given."""
         from abkit.reports.timeline import monitoring_report
 
