@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from abkit.engines.expr import Expr
-from abkit.engines.moments import Moments, MomentsRequest
+from abkit.engines.moments import Moments, MomentsRequest, normalize_keys
 from abkit.errors import ColumnError, DataError
 
 __all__ = ["BLOCK_ROWS", "column_values", "frame_moments", "group_codes"]
@@ -71,6 +71,10 @@ def group_codes(frame: pd.DataFrame, keys: tuple[str, ...]) -> tuple[np.ndarray,
 
 def frame_moments(frame: pd.DataFrame, request: MomentsRequest) -> Moments:
     """Moments of ``frame`` as asked by ``request``, in one pass."""
+    if request.by or request.aggregate_units or request.time_grain:
+        from abkit.engines.units import prepare_frame
+
+        frame, request = prepare_frame(frame, request)
     source = {c: column_values(frame, c) for c in request.source_columns()}
     values: list[np.ndarray | Expr] = [request.derived.get(c) or source[c] for c in request.columns]
     keys = tuple(k for k in request.keys if k != "_bucket")
@@ -167,6 +171,11 @@ def _accumulate(
         else:
             for j in range(k + 1):
                 gram[:, 0, j] += np.bincount(c, weights=a[j], minlength=g)
+            if request.extremes:
+                keep = a[0] == 1.0  # complete rows
+                for j in range(k):
+                    np.fmin.at(minimum[:, j], c[keep], a[j + 1, keep])
+                    np.fmax.at(maximum[:, j], c[keep], a[j + 1, keep])
             for i, j in pairs:
                 s = np.bincount(c, weights=a[i + 1] * a[j + 1], minlength=g)
                 gram[:, i + 1, j + 1] += s
@@ -178,7 +187,7 @@ def _accumulate(
         asked[i, j] = asked[j, i] = True
     cross[:, ~asked] = np.nan
     return Moments(
-        keys=table.reset_index(drop=True),
+        keys=normalize_keys(table.reset_index(drop=True)),
         columns=tuple(request.columns),
         shift=shift,
         rows=rows,
