@@ -204,10 +204,8 @@ def column_types(source: Source) -> dict[str, str]:
     if source.kind == "pandas":
         out = {}
         for c, t in source.data.dtypes.items():
-            cls = _pandas_class(t)
-            if cls == "other" and pd.api.types.is_object_dtype(t):
-                cls = _object_class(source.data[c])
-            out[str(c)] = cls
+            is_object = pd.api.types.is_object_dtype(t)
+            out[str(c)] = _object_class(source.data[c]) if is_object else _pandas_class(t)
         return out
     return {c: type_class(t) for c, t in raw_types(source).items()}
 

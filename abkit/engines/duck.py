@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from abkit.engines.moments import Moments, MomentsRequest
-from abkit.engines.sql import assemble, moments_sql, pilot_sql, quote_for, shift_from_head
+from abkit.engines.sql import assemble, finite_sql, moments_sql, pilot_sql, quote_for, shift_from_head
 from abkit.errors import ColumnError
 from abkit.io import Source, duckdb_relation, type_class, validate_columns
 
@@ -91,7 +91,7 @@ def duck_moments(source: Source, request: MomentsRequest, *, exact: bool = True)
         shift = shift_from_head(head, finite)
         sql, key_cols = moments_sql(request, src, t.types, shift, dialect="duckdb", unit_kind=kind, exact=exact)
         result = t.query(sql).df()
-    return assemble({c: result[c].to_numpy() for c in result.columns}, request, shift, key_cols)
+    return assemble({c: result[c].to_numpy() for c in result.columns}, request, shift, key_cols, t.types)
 
 
 def _frame_values(df: Any, k: int) -> np.ndarray:
@@ -106,7 +106,7 @@ def duck_quantiles(source: Source, column: str, probs: Sequence[float]) -> np.nd
         t.check(numeric=[column])
         x = f"CAST({quote_for('duckdb')(column)} AS DOUBLE)"
         plist = ", ".join(repr(float(p)) for p in probs)
-        sql = f"SELECT quantile_cont({x}, [{plist}]) FROM {_VIEW} WHERE ABS({x}) < CAST('Infinity' AS DOUBLE)"
+        sql = f"SELECT quantile_cont({x}, [{plist}]) FROM {_VIEW} WHERE {finite_sql(x, 'duckdb')}"
         (value,) = t.query(sql).fetchall()[0]
     if value is None:
         return np.full(len(probs), np.nan)

@@ -226,10 +226,10 @@ class Moments:
         )
 
     def select(self, mask: np.ndarray) -> Moments:
-        """The groups where ``mask`` is true."""
+        """The groups where ``mask`` is true (or at the integer positions ``mask``, in that order)."""
         mask = np.asarray(mask)
         return Moments(
-            keys=self.keys[mask].reset_index(drop=True),
+            keys=self.keys.iloc[mask].reset_index(drop=True),
             columns=self.columns,
             shift=self.shift,
             rows=self.rows[mask],

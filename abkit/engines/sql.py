@@ -9,7 +9,7 @@ first:
 2. the bucket hash layers of :func:`abkit.engines.buckets.bucket_sql_layers`;
 3. the requested values (columns or :class:`~abkit.engines.expr.Expr` rendered by ``.sql()``), shifted by the pilot
    value and clipped (NULL and NaN kept as they are: SQL's GREATEST/LEAST would replace them);
-4. ``ok``, the row is finite in every value (``ABS(x) < Infinity`` is false for NaN and NULL in both dialects), and
+4. ``ok``, the row is finite in every value (``isfinite`` in DuckDB, ``ABS(x) < Infinity`` in Spark), and
    the values zeroed on incomplete rows, as the in-memory engine does;
 
 then per group: ``COUNT(*)``, the complete count, shifted sums and cross-products (DuckDB's exact ``FSUM`` when asked),
@@ -28,7 +28,7 @@ from abkit.engines.buckets import bucket_sql_layers
 from abkit.engines.moments import Moments, MomentsRequest, normalize_keys
 from abkit.errors import ColumnError, DataError, ParameterError
 
-__all__ = ["assemble", "moments_sql", "pilot_sql", "quote_for", "shift_from_head"]
+__all__ = ["assemble", "finite_sql", "infinite_sql", "moments_sql", "pilot_sql", "quote_for", "shift_from_head"]
 
 INF = "CAST('Infinity' AS DOUBLE)"
 
@@ -38,6 +38,17 @@ def quote_for(dialect: str) -> Callable[[str], str]:
     if dialect == "spark":
         return lambda name: "`" + name.replace("`", "``") + "`"
     return lambda name: '"' + name.replace('"', '""') + '"'
+
+
+def finite_sql(x: str, dialect: str) -> str:
+    """SQL for "x is a finite number" (false or NULL for NULL, NaN and +-inf)."""
+    # DuckDB may push ABS(x) < inf into a Parquet scan with IEEE semantics, where NaN passes: use isfinite there.
+    return f"isfinite({x})" if dialect == "duckdb" else f"(ABS({x}) < {INF})"
+
+
+def infinite_sql(x: str, dialect: str) -> str:
+    """SQL for "x is +inf or -inf"."""
+    return f"isinf({x})" if dialect == "duckdb" else f"(ABS({x}) = {INF})"
 
 
 def _num(x: float) -> str:
@@ -64,7 +75,9 @@ def _rows(request: MomentsRequest, source: str, types: dict[str, str], dialect: 
     grain = request.time_grain
 
     def key(k: str) -> str:
-        return f"date_trunc('{grain}', {q(k)})" if grain and k in temporal else q(k)
+        e = f"date_trunc('{grain}', {q(k)})" if grain and k in temporal else q(k)
+        # Spark hands timestamps to Python in the local time zone: fetch them as text in the session time zone
+        return f"CAST({e} AS STRING)" if dialect == "spark" and k in temporal else e
 
     keys = ([request.group] if request.group else []) + list(request.by)
     cols = request.source_columns()
@@ -125,7 +138,7 @@ def pilot_sql(request: MomentsRequest, source: str, types: dict[str, str], diale
     )  # fmt: skip
     body, _ = _values(plain, _rows(plain, source, types, dialect), dialect, None)
     cols = ", ".join(f"__e{j}" for j in range(len(request.columns)))
-    where = f" WHERE ABS(__e{finite}) < {INF}" if finite >= 0 else ""
+    where = f" WHERE {finite_sql(f'__e{finite}', dialect)}" if finite >= 0 else ""
     return f"SELECT {cols} FROM ({body}) AS __p{where} LIMIT 4096"
 
 
@@ -169,7 +182,7 @@ def moments_sql(
             d = f"CASE WHEN {e} IS NULL OR isnan({e}) THEN {e} ELSE LEAST(GREATEST({d}, {_num(lo)}), {_num(hi)}) END"
         clipped.append(f"{d} AS __d{j}")
     layer3 = f"SELECT {', '.join(keys + _extras(request) + clipped)} FROM ({body}) AS __c"
-    ok = " AND ".join(f"ABS(__d{j}) < {INF}" for j in range(k)) or "TRUE"
+    ok = " AND ".join(finite_sql(f"__d{j}", dialect) for j in range(k)) or "TRUE"
     layer4 = f"SELECT *, ({ok}) AS __ok FROM ({layer3}) AS __o"
     zs = [f"CASE WHEN __ok THEN __d{j} ELSE 0.0 END AS __z{j}" for j in range(k)]
     layer5 = f"SELECT *, {', '.join(zs)} FROM ({layer4}) AS __z" if k else layer4
@@ -178,7 +191,7 @@ def moments_sql(
     agg += [f"{total}(__z{j}) AS __s{j}" for j in range(k)]
     agg += [f"{total}(__z{i} * __z{j}) AS __x{i}_{j}" for i, j in request.pair_index()]
     agg += [f"COUNT(CASE WHEN __d{j} IS NULL OR isnan(__d{j}) THEN 1 END) AS __m{j}" for j in range(k)]
-    agg += [f"COUNT(CASE WHEN ABS(__d{j}) = {INF} THEN 1 END) AS __i{j}" for j in range(k)]
+    agg += [f"COUNT(CASE WHEN {infinite_sql(f'__d{j}', dialect)} THEN 1 END) AS __i{j}" for j in range(k)]
     if request.extremes:
         agg += [f"MIN(CASE WHEN __ok THEN __d{j} END) AS __lo{j}" for j in range(k)]
         agg += [f"MAX(CASE WHEN __ok THEN __d{j} END) AS __hi{j}" for j in range(k)]
@@ -199,11 +212,18 @@ def _floats(a: Any) -> np.ndarray:
 
 
 def assemble(
-    result: dict[str, Sequence[Any]], request: MomentsRequest, shift: np.ndarray, key_columns: list[str]
+    result: dict[str, Sequence[Any]],
+    request: MomentsRequest,
+    shift: np.ndarray,
+    key_columns: list[str],
+    types: dict[str, str],
 ) -> Moments:
     """Moments from the fetched columns of :func:`moments_sql` (any order of groups; sorted here)."""
     names = list(request.keys)
     table = pd.DataFrame({n: list(result[c]) for n, c in zip(names, key_columns, strict=True)})
+    for n in request.by:
+        if types.get(n) == "temporal" and pd.api.types.is_string_dtype(table[n].dtype):
+            table[n] = pd.to_datetime(table[n])
     rows = _ints(result["__rows"])
     for n in names:
         bad = table[n].isna().to_numpy()
