@@ -225,10 +225,11 @@ def bootstrap_replicates(
     """
     table, nb, dense = _dense(moments)
     w = bootstrap_weights(nb, n_replicates, rng=rng, kind=kind)
-    summed = {
-        name: np.einsum("rb,gb...->rg...", w, dense[name])
-        for name in ("rows", "n", "sums", "cross", "missing", "infinite")
-    }
+    summed = {}
+    for name in ("rows", "n", "sums", "cross", "missing", "infinite"):
+        d = dense[name]  # (G, B, ...) -> (B, G * ...) for one matrix product with the weights
+        flat = np.moveaxis(d, 1, 0).reshape(nb, -1)
+        summed[name] = (w @ flat).reshape(len(w), d.shape[0], *d.shape[2:])
     has_ext = bool(np.isfinite(dense["minimum"]).any())
     for r in range(len(w)):
         low = high = np.full(summed["sums"].shape[1:], np.nan)
