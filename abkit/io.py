@@ -33,6 +33,7 @@ __all__ = [
     "column_types",
     "duckdb_relation",
     "is_spark_frame",
+    "iter_batches",
     "open_source",
     "read_table",
     "type_class",
@@ -279,3 +280,28 @@ def as_frame(data: Any) -> pd.DataFrame:
     raise ParameterError(
         f"{source.label} is not collected into memory; call the engines (ab.analyze, compute_moments) on it."
     )
+
+
+def iter_batches(path: str | Path, *, as_text: bool = True) -> Any:
+    """Arrow record batches of a CSV/TSV/Parquet file, streamed (the file need not fit in memory).
+
+    With ``as_text`` CSV columns are read as text, so ids such as ``007`` keep their leading zeros.
+    """
+    import duckdb
+
+    p = Path(path)
+    kind = SUFFIXES.get(p.suffix.lower())
+    if kind is None:
+        raise ParameterError(f"cannot read {str(p)!r}: unknown suffix {p.suffix!r}; use .csv, .tsv or .parquet.")
+    if not p.exists():
+        raise DataError(f"file not found: {str(p)!r}")
+    con = duckdb.connect()
+    if kind == "parquet":
+        rel = con.sql("SELECT * FROM read_parquet($p)", params={"p": str(p)})
+    else:
+        sep = "\t" if kind == "tsv" else ","
+        rel = con.sql(
+            "SELECT * FROM read_csv($p, delim=$d, all_varchar=$v)", params={"p": str(p), "d": sep, "v": as_text}
+        )
+    yield from rel.to_arrow_reader()
+    con.close()

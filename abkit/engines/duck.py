@@ -27,11 +27,17 @@ _VIEW = "__abkit_src"
 _INTS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
 
 
+# DuckDB 2.0 folds isnan(x) (and x <> x) to false from Parquet statistics written by pyarrow, which leave NaN out of
+# min/max: NaN would go uncounted. Statistics propagation is therefore off for abkit's queries.
+_OPTIMIZER = "statistics_propagation"
+
+
 def connect() -> Any:
     """A private DuckDB connection with abkit's memory limit and one thread per core."""
     import duckdb
 
-    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": os.cpu_count() or 1})
+    config = {"memory_limit": MEMORY_LIMIT, "threads": os.cpu_count() or 1, "disabled_optimizers": _OPTIMIZER}
+    return duckdb.connect(config=config)
 
 
 class _Table:
@@ -44,6 +50,11 @@ class _Table:
         self.label = source.label
         self.raw = {c: str(t) for c, t in zip(self.rel.columns, self.rel.types, strict=True)}
         self.types = {c: type_class(t) for c, t in self.raw.items()}
+        self.saved = None
+        if not self.own:  # a user's relation: switch the optimizer off on its connection for our queries only
+            self.saved = str(self.query("SELECT current_setting('disabled_optimizers')").fetchall()[0][0])
+            off = ",".join(x for x in (self.saved, _OPTIMIZER) if x)
+            self.query(f"SET disabled_optimizers = '{off}'")
 
     def check(self, *, numeric: Sequence[str] = (), keys: Sequence[str] = ()) -> None:
         validate_columns(self.types, self.raw.__getitem__, numeric=numeric, keys=keys, label=self.label)
@@ -54,6 +65,8 @@ class _Table:
     def close(self) -> None:
         if self.con is not None:
             self.con.close()
+        elif self.saved is not None:
+            self.query(f"SET disabled_optimizers = '{self.saved}'")
 
     def __enter__(self) -> _Table:
         return self

@@ -143,8 +143,9 @@ def _accumulate(
                 np.subtract(v.evaluate(block), shift[j], out=a[j + 1])
             else:
                 np.subtract(v[start:stop], shift[j], out=a[j + 1])
-            if clip[j] is not None:
-                np.clip(a[j + 1], clip[j][0] - shift[j], clip[j][1] - shift[j], out=a[j + 1])
+            bounds = clip[j]
+            if bounds is not None:
+                np.clip(a[j + 1], bounds[0] - shift[j], bounds[1] - shift[j], out=a[j + 1])
         c = small[start:stop]
         finite = np.isfinite(a[1:])
         if not finite.all():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -307,7 +308,7 @@ class Moments:
 def normalize_keys(table: pd.DataFrame) -> pd.DataFrame:
     """The key table every engine returns: integers as int64, booleans as bool, dates and timestamps as
     ``datetime64[ns]`` (timezone-aware ones in UTC, made naive), strings as pandas infers them, ``_bucket`` int64."""
-    out = {}
+    out: dict[str, Any] = {}
     for k in table.columns:
         s = table[k]
         kind = pd.api.types.infer_dtype(s, skipna=True)

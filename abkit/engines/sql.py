@@ -7,8 +7,9 @@ first:
    ``aggregate_units`` a GROUP BY unit that sums each column (NULL when any event is NULL, so SUM never decides),
    takes the earliest temporal key and counts units seen in two arms and rows without an arm;
 2. the bucket hash layers of :func:`abkit.engines.buckets.bucket_sql_layers`;
-3. the requested values (columns or :class:`~abkit.engines.expr.Expr` rendered by ``.sql()``), shifted by the pilot
-   value and clipped (NULL and NaN kept as they are: SQL's GREATEST/LEAST would replace them);
+3. the requested values (columns or :class:`~abkit.engines.expr.Expr` rendered with numpy's NaN semantics by
+   :func:`~abkit.engines.sqlexpr.render`), shifted by the pilot value and clipped (NULL and NaN kept as they are:
+   SQL's GREATEST/LEAST would replace them);
 4. ``ok``, the row is finite in every value (``isfinite`` in DuckDB, ``ABS(x) < Infinity`` in Spark), and
    the values zeroed on incomplete rows, as the in-memory engine does;
 
@@ -18,7 +19,7 @@ and explicit counts of NULL-or-NaN and of infinite values per column.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ import pandas as pd
 
 from abkit.engines.buckets import bucket_sql_layers
 from abkit.engines.moments import Moments, MomentsRequest, normalize_keys
+from abkit.engines.sqlexpr import render
 from abkit.errors import ColumnError, DataError, ParameterError
 
 __all__ = ["assemble", "finite_sql", "infinite_sql", "moments_sql", "pilot_sql", "quote_for", "shift_from_head"]
@@ -119,7 +121,7 @@ def _values(request: MomentsRequest, inner: str, dialect: str, unit_kind: str | 
             inner = f"SELECT *, {e} AS _h{i} FROM ({inner}) AS __t{i}"
         sel.append(f"_h{len(layers) - 1} AS __b")
         keys.append("__b")
-    exprs = [request.derived[c].sql(q) if c in request.derived else q(c) for c in request.columns]
+    exprs = [render(request.derived[c], dialect, q) if c in request.derived else q(c) for c in request.columns]
     sel += [f"{e} AS __e{j}" for j, e in enumerate(exprs)]
     return f"SELECT {', '.join(sel)} FROM ({inner}) AS __v", keys
 
@@ -212,7 +214,7 @@ def _floats(a: Any) -> np.ndarray:
 
 
 def assemble(
-    result: dict[str, Sequence[Any]],
+    result: Mapping[str, Sequence[Any]],
     request: MomentsRequest,
     shift: np.ndarray,
     key_columns: list[str],
@@ -221,22 +223,24 @@ def assemble(
     """Moments from the fetched columns of :func:`moments_sql` (any order of groups; sorted here)."""
     names = list(request.keys)
     table = pd.DataFrame({n: list(result[c]) for n, c in zip(names, key_columns, strict=True)})
-    for n in request.by:
-        if types.get(n) == "temporal" and pd.api.types.is_string_dtype(table[n].dtype):
-            table[n] = pd.to_datetime(table[n])
+    for name in request.by:
+        if types.get(name) == "temporal" and pd.api.types.is_string_dtype(table[name].dtype):
+            table[name] = pd.to_datetime(table[name])
     rows = _ints(result["__rows"])
-    for n in names:
-        bad = table[n].isna().to_numpy()
+    for name in names:
+        bad = table[name].isna().to_numpy()
         if bad.any():
-            what = f"column {request.unit!r} (the unit id)" if n == "_bucket" else f"column {n!r}"
+            what = f"column {request.unit!r} (the unit id)" if name == "_bucket" else f"column {name!r}"
             raise DataError(f"{what} has {int(rows[bad].sum())} missing values; every row needs one.")
     if request.aggregate_units:
         if int(_ints(result["__nullunit"]).sum()):
             raise DataError(f"column {request.unit!r} has {int(_ints(result['__nullunit']).sum())} rows without a "
                             "unit id.")  # fmt: skip
         if request.group and int(_ints(result["__nullarms"]).sum()):
-            n = int(_ints(result["__nullarms"]).sum())
-            raise DataError(f"column {request.group!r} has {n} missing values; every row needs a {request.group!r}.")
+            nulls = int(_ints(result["__nullarms"]).sum())
+            raise DataError(
+                f"column {request.group!r} has {nulls} missing values; every row needs a {request.group!r}."
+            )
         if request.group and int(_ints(result["__conflicts"]).sum()):
             raise DataError(
                 f"{int(_ints(result['__conflicts']).sum())} units of column {request.unit!r} appear in more than "

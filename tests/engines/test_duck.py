@@ -168,3 +168,16 @@ def test_duck_errors_name_the_problem(table, tmp_path):
         compute_moments(path, MomentsRequest(columns=("orders",), by=("variant",), time_grain="day"))
     with pytest.raises(ParameterError, match="engine 'spark'"):
         compute_moments(table, MomentsRequest(columns=("orders",)), engine="spark")
+
+
+def test_duck_counts_nan_in_parquet_without_nulls(tmp_path):
+    # pyarrow leaves NaN out of the Parquet min/max statistics; DuckDB's statistics propagation then folds isnan(x)
+    # to false. The engine switches it off (on a user's relation only for its own queries).
+    frame = pd.DataFrame({"g": ["a", "a", "b", "b"], "y": [1.0, np.nan, 0.0, 2.0]})
+    write_parquet(frame, tmp_path / "n.parquet")
+    req = MomentsRequest(columns=("y",), group="g")
+    assert compute_moments(str(tmp_path / "n.parquet"), req).missing[:, 0].tolist() == [1, 0]
+    con = duckdb.connect()
+    con.sql("SET disabled_optimizers = 'join_order'")
+    assert compute_moments(con.read_parquet(str(tmp_path / "n.parquet")), req).missing[:, 0].tolist() == [1, 0]
+    assert con.sql("SELECT current_setting('disabled_optimizers')").fetchall() == [("join_order",)]
