@@ -111,7 +111,7 @@ def worker(name: str, path: str, repeats: int) -> dict:
         if name == "numpy_pass":
 
             def run():
-                arm = df["variant"].to_numpy() == "treatment"
+                arm = (df["variant"] == "treatment").to_numpy()
                 cols = {c: df[c].to_numpy() for c in COLS}
                 out = []
                 for mask in (~arm, arm):

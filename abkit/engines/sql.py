@@ -14,7 +14,7 @@ first:
    the values zeroed on incomplete rows, as the in-memory engine does;
 
 then per group: ``COUNT(*)``, the complete count, shifted sums and cross-products (DuckDB's exact ``FSUM`` when asked),
-and explicit counts of NULL-or-NaN and of infinite values per column.
+and explicit counts of NULL-or-NaN and of infinite values per column (packed in one integer sum per column).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from abkit.errors import ColumnError, DataError, ParameterError
 __all__ = ["assemble", "finite_sql", "infinite_sql", "moments_sql", "pilot_sql", "quote_for", "shift_from_head"]
 
 INF = "CAST('Infinity' AS DOUBLE)"
+_PACK = 1 << 32
 
 
 def quote_for(dialect: str) -> Callable[[str], str]:
@@ -192,8 +193,13 @@ def moments_sql(
     agg = ["COUNT(*) AS __rows", "COUNT(CASE WHEN __ok THEN 1 END) AS __n"]
     agg += [f"{total}(__z{j}) AS __s{j}" for j in range(k)]
     agg += [f"{total}(__z{i} * __z{j}) AS __x{i}_{j}" for i, j in request.pair_index()]
-    agg += [f"COUNT(CASE WHEN __d{j} IS NULL OR isnan(__d{j}) THEN 1 END) AS __m{j}" for j in range(k)]
-    agg += [f"COUNT(CASE WHEN {infinite_sql(f'__d{j}', dialect)} THEN 1 END) AS __i{j}" for j in range(k)]
+    # missing (NULL or NaN) and infinite counts of a column packed in one BIGINT sum: missing + 2^32 * infinite
+    # (exact below 2^32 rows per group); complete rows skip the tests
+    agg += [
+        f"CAST(SUM(CASE WHEN __ok THEN 0 WHEN __d{j} IS NULL OR isnan(__d{j}) THEN 1 "
+        f"WHEN {infinite_sql(f'__d{j}', dialect)} THEN {_PACK} ELSE 0 END) AS BIGINT) AS __f{j}"
+        for j in range(k)
+    ]
     if request.extremes:
         agg += [f"MIN(CASE WHEN __ok THEN __d{j} END) AS __lo{j}" for j in range(k)]
         agg += [f"MAX(CASE WHEN __ok THEN __d{j} END) AS __hi{j}" for j in range(k)]
@@ -257,8 +263,8 @@ def assemble(
     for i, j in request.pair_index():
         cross[:, i, j] = cross[:, j, i] = _floats(result[f"__x{i}_{j}"])
     sums = np.column_stack([_floats(result[f"__s{j}"]) for j in range(k)]) if k else np.zeros((g, 0))
-    miss = np.column_stack([_ints(result[f"__m{j}"]) for j in range(k)]) if k else np.zeros((g, 0), np.int64)
-    inf = np.column_stack([_ints(result[f"__i{j}"]) for j in range(k)]) if k else np.zeros((g, 0), np.int64)
+    packed = np.column_stack([_ints(result[f"__f{j}"]) for j in range(k)]) if k else np.zeros((g, 0), np.int64)
+    miss, inf = packed % _PACK, packed // _PACK
     if request.extremes:
         low = np.column_stack([_floats(result[f"__lo{j}"]) for j in range(k)]) + shift
         high = np.column_stack([_floats(result[f"__hi{j}"]) for j in range(k)]) + shift
