@@ -139,7 +139,9 @@ def _accumulate(
     maximum = np.full((g, k), np.nan)
     few = g <= _FEW_GROUPS
     small = codes.astype(np.int8) if few else codes
-    buf = np.empty((k + 1, min(BLOCK_ROWS, max(nrows, 1))))
+    width = min(BLOCK_ROWS, max(nrows, 1))
+    buf = np.empty((k + 1, width))
+    masked = np.empty((k + 1, width)) if few and g > 1 else None
     for start in range(0, nrows, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, nrows)
         m = stop - start
@@ -153,11 +155,9 @@ def _accumulate(
                 np.subtract(v.evaluate(block), shift[j], out=a[j + 1])
             else:
                 np.subtract(v[start:stop], shift[j], out=a[j + 1])
-            bounds = clip[j]
-            if bounds is not None:
-                np.clip(a[j + 1], bounds[0] - shift[j], bounds[1] - shift[j], out=a[j + 1])
         c = small[start:stop]
-        finite = np.isfinite(a[1:])
+        finite = np.isfinite(a[1:])  # before clipping: an inf must be counted, not clipped to a bound
+        incomplete = None
         if not finite.all():
             nan = np.isnan(a[1:])
             for j in range(k):
@@ -166,32 +166,37 @@ def _accumulate(
                 inf = ~finite[j] & ~nan[j]
                 if inf.any():
                     infinite[:, j] += np.bincount(c, weights=inf, minlength=g).astype(np.int64)
-            a[:, ~finite.all(axis=0)] = 0.0  # incomplete rows add nothing, not even to n
+            incomplete = ~finite.all(axis=0)
+        for j, bounds in enumerate(clip):
+            if bounds is not None:
+                np.clip(a[j + 1], bounds[0] - shift[j], bounds[1] - shift[j], out=a[j + 1])
+        if incomplete is not None:
+            a[:, incomplete] = 0.0  # incomplete rows add nothing, not even to n
         if few:
-            total = a @ a.T
-            for grp in range(g - 1):
-                ag = a[:, c == grp]
-                part = ag @ ag.T
-                gram[grp] += part
-                total -= part
+            if g == 1:
+                gram[0] += a @ a.T
                 if request.extremes:
-                    _extremes(ag, minimum[grp], maximum[grp])
-            gram[g - 1] += total
-            if request.extremes:
-                _extremes(a[:, c == g - 1], minimum[g - 1], maximum[g - 1])
+                    _extremes(a, minimum[0], maximum[0])
+                continue
+            assert masked is not None
+            t = masked[:, :m]
+            for grp in range(g):
+                sel = c == grp
+                # each group's own products (zeros elsewhere): no cancellation between groups
+                np.multiply(a, sel, out=t)
+                gram[grp] += t @ a.T
+                if request.extremes:
+                    _extremes(a[:, sel], minimum[grp], maximum[grp])
         else:
             for j in range(k + 1):
                 gram[:, 0, j] += np.bincount(c, weights=a[j], minlength=g)
-            if request.extremes:
-                keep = a[0] == 1.0  # complete rows
-                for j in range(k):
-                    np.fmin.at(minimum[:, j], c[keep], a[j + 1, keep])
-                    np.fmax.at(maximum[:, j], c[keep], a[j + 1, keep])
             for i, j in pairs:
                 s = np.bincount(c, weights=a[i + 1] * a[j + 1], minlength=g)
                 gram[:, i + 1, j + 1] += s
                 if i != j:
                     gram[:, j + 1, i + 1] += s
+            if request.extremes:
+                _group_extremes(a, c, minimum, maximum)
     cross = gram[:, 1:, 1:].copy()
     asked = np.zeros((k, k), dtype=bool)
     for i, j in pairs:
@@ -210,6 +215,18 @@ def _accumulate(
         minimum=minimum + shift,
         maximum=maximum + shift,
     )
+
+
+def _group_extremes(a: np.ndarray, c: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+    """Per-group minimum and maximum over complete rows, by sorting the block's codes (many groups)."""
+    order = np.argsort(c, kind="stable")
+    codes = c[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    vals = a[1:, order]
+    vals = np.where(a[0, order] == 1.0, vals, np.nan)  # incomplete rows were zeroed: leave them out
+    groups = codes[starts]
+    low[groups] = np.fmin(low[groups], np.fmin.reduceat(vals, starts, axis=1).T)
+    high[groups] = np.fmax(high[groups], np.fmax.reduceat(vals, starts, axis=1).T)
 
 
 def _extremes(ag: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:

@@ -8,10 +8,10 @@ first:
    takes the earliest temporal key and counts units seen in two arms and rows without an arm;
 2. the bucket hash layers of :func:`abkit.engines.buckets.bucket_sql_layers`;
 3. the requested values (columns or :class:`~abkit.engines.expr.Expr` rendered with numpy's NaN semantics by
-   :func:`~abkit.engines.sqlexpr.render`), shifted by the pilot value and clipped (NULL and NaN kept as they are:
-   SQL's GREATEST/LEAST would replace them);
-4. ``ok``, the row is finite in every value (``isfinite`` in DuckDB, ``ABS(x) < Infinity`` in Spark), and
-   the values zeroed on incomplete rows, as the in-memory engine does;
+   :func:`~abkit.engines.sqlexpr.render`), shifted by the pilot value;
+4. ``ok``, the row is finite in every value before clipping (``isfinite`` in DuckDB, ``ABS(x) < Infinity`` in
+   Spark), and the values clipped to their bounds on complete rows and zeroed on the others, as the in-memory engine
+   does;
 
 then per group: ``COUNT(*)``, the complete count, shifted sums and cross-products (DuckDB's exact ``FSUM`` when asked),
 and explicit counts of NULL-or-NaN and of infinite values per column (packed in one integer sum per column).
@@ -176,18 +176,18 @@ def moments_sql(
     """
     body, keys = _values(request, _rows(request, source, types, dialect), dialect, unit_kind)
     k = len(request.columns)
-    clipped = []
-    for j, c in enumerate(request.columns):
-        e, d = f"__e{j}", f"(__e{j} - {_num(shift[j])})"
-        bounds = request.clip.get(c)
-        if bounds is not None:
-            lo, hi = bounds[0] - shift[j], bounds[1] - shift[j]
-            d = f"CASE WHEN {e} IS NULL OR isnan({e}) THEN {e} ELSE LEAST(GREATEST({d}, {_num(lo)}), {_num(hi)}) END"
-        clipped.append(f"{d} AS __d{j}")
-    layer3 = f"SELECT {', '.join(keys + _extras(request) + clipped)} FROM ({body}) AS __c"
+    shifted = [f"(__e{j} - {_num(shift[j])}) AS __d{j}" for j in range(k)]
+    layer3 = f"SELECT {', '.join(keys + _extras(request) + shifted)} FROM ({body}) AS __c"
+    # complete rows and the missing/infinite counts are judged before clipping (an inf is counted, not clipped)
     ok = " AND ".join(finite_sql(f"__d{j}", dialect) for j in range(k)) or "TRUE"
     layer4 = f"SELECT *, ({ok}) AS __ok FROM ({layer3}) AS __o"
-    zs = [f"CASE WHEN __ok THEN __d{j} ELSE 0.0 END AS __z{j}" for j in range(k)]
+    zs = []
+    for j, c in enumerate(request.columns):
+        d = f"__d{j}"
+        bounds = request.clip.get(c)
+        if bounds is not None:
+            d = f"LEAST(GREATEST({d}, {_num(bounds[0] - shift[j])}), {_num(bounds[1] - shift[j])})"
+        zs.append(f"CASE WHEN __ok THEN {d} ELSE 0.0 END AS __z{j}")
     layer5 = f"SELECT *, {', '.join(zs)} FROM ({layer4}) AS __z" if k else layer4
     total = "fsum" if exact and dialect == "duckdb" else "SUM"
     agg = ["COUNT(*) AS __rows", "COUNT(CASE WHEN __ok THEN 1 END) AS __n"]
@@ -201,8 +201,8 @@ def moments_sql(
         for j in range(k)
     ]
     if request.extremes:
-        agg += [f"MIN(CASE WHEN __ok THEN __d{j} END) AS __lo{j}" for j in range(k)]
-        agg += [f"MAX(CASE WHEN __ok THEN __d{j} END) AS __hi{j}" for j in range(k)]
+        agg += [f"MIN(CASE WHEN __ok THEN __z{j} END) AS __lo{j}" for j in range(k)]
+        agg += [f"MAX(CASE WHEN __ok THEN __z{j} END) AS __hi{j}" for j in range(k)]
     if request.aggregate_units:
         agg += ["SUM(CASE WHEN __u IS NULL THEN __events ELSE 0 END) AS __nullunit"]
         if request.group:

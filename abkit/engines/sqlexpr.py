@@ -53,7 +53,7 @@ def _literal(value: float) -> str:
 
 def render(e: ex.Expr, dialect: str, quote: Callable[[str], str] | None = None) -> str:
     """SQL for expression ``e`` in ``dialect`` ("duckdb" or "spark") with the in-memory engine's semantics."""
-    from abkit.engines.sql import quote_for
+    from abkit.engines.sql import finite_sql, quote_for
 
     q = quote or quote_for(dialect)
 
@@ -80,6 +80,10 @@ def render(e: ex.Expr, dialect: str, quote: Callable[[str], str] | None = None) 
             if node.fn == "LN":
                 return f"(CASE WHEN {x} = 0 THEN (-{INF}) WHEN {x} < 0 THEN {NAN} ELSE LN({x}) END)"
             return f"{node.fn}({x})"
+        if type(node).__name__ == "_Clip":  # Expr.clip: finite values clipped, NaN and inf left as they are
+            x = go(node.arg)  # type: ignore[attr-defined]
+            low, high = _literal(node.low), _literal(node.high)  # type: ignore[attr-defined]
+            return f"(CASE WHEN {finite_sql(x, dialect)} THEN LEAST(GREATEST({x}, {low}), {high}) ELSE {x} END)"
         if isinstance(node, ex._Where):
             c, then, other = go(node.cond), go(node.then), go(node.otherwise)
             return f"(CASE WHEN {_bad([c])} THEN NULL WHEN {c} <> 0 THEN {then} ELSE {other} END)"
