@@ -160,7 +160,14 @@ def bucket_sql_layers(unit: str, kind: str, *, buckets: int, seed: int, dialect:
 
     v = f"CAST({unit} AS BIGINT)"
     hi = f"({shr(v, 32)} & {MASK})"
-    layers = mix(xor(hi, str(_mix(int(seed)))), 0)
+    k1 = _mix(int(seed))
+    first = mix(xor(hi, str(k1)), 0)
+    # ids below 2^32 (hi = 0) all get the constant mix(k1): skip the first mix for them
+    layers = [
+        f"CASE WHEN {shr(v, 32)} = 0 THEN NULL ELSE {first[0]} END",
+        f"CASE WHEN _h0 IS NULL THEN NULL ELSE {first[1]} END",
+        f"CASE WHEN _h1 IS NULL THEN {_mix(k1)} ELSE {first[2]} END",
+    ]
     layers += mix(xor(f"({v} & {MASK})", "_h2"), 3)
     layers.append(f"(_h5 % {int(buckets)})")
     return layers
