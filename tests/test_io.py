@@ -31,6 +31,13 @@ def test_open_source_kinds(frame, tmp_path):
     assert open_source(str(tmp_path / "c.tsv")).format == "tsv"
     assert open_source(duckdb.sql("SELECT 1 AS x")).kind == "duckdb"
     assert len(open_source(str(tmp_path / "*.parquet")).data) == 1
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    frame.to_parquet(parts / "p1.parquet")
+    frame.to_parquet(parts / "p2.parquet")
+    assert len(read_table(parts)) == 2 * len(frame)  # a directory of Parquet files
+    with pytest.raises(DataError, match="mixes file types"):
+        open_source(tmp_path)
 
 
 def test_read_table_every_format_same_frame(frame, tmp_path):

@@ -37,7 +37,11 @@ def connect() -> Any:
     """A private DuckDB connection with abkit's memory limit and one thread per core."""
     import duckdb
 
-    config = {"memory_limit": MEMORY_LIMIT, "threads": os.cpu_count() or 1, "disabled_optimizers": _OPTIMIZER}
+    config: dict[str, Any] = {
+        "memory_limit": MEMORY_LIMIT,
+        "threads": os.cpu_count() or 1,
+        "disabled_optimizers": _OPTIMIZER,
+    }
     return duckdb.connect(config=config)
 
 
