@@ -28,16 +28,17 @@ def _missing_column(frame: pd.DataFrame, column: str) -> ColumnError:
 
 
 def column_values(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A numeric column as a float64 array, without a copy when it already is one.
+    """A numeric column as a numpy array, without a copy when its storage is numpy (float, int or bool).
 
-    Booleans count as 0/1 and nullable types' NA becomes NaN. A non-numeric column raises ColumnError.
+    The engine casts block by block into its float64 buffer, so integer and boolean columns are not converted whole;
+    nullable (extension) types are converted to float64 with NA as NaN. A non-numeric column raises ColumnError.
     """
     if column not in frame.columns:
         raise _missing_column(frame, column)
     s = frame[column]
     dtype = s.dtype
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
-        if isinstance(dtype, np.dtype) and dtype == np.float64:
+        if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
             return s.to_numpy(copy=False)
         return s.to_numpy(dtype=np.float64, na_value=np.nan)
     raise ColumnError(
@@ -49,13 +50,15 @@ def column_values(frame: pd.DataFrame, column: str) -> np.ndarray:
 def group_codes(frame: pd.DataFrame, keys: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer codes (0..G-1) of the combinations of key columns present in the data, and the key table."""
     if not keys:
-        return np.zeros(len(frame), dtype=np.int64), pd.DataFrame(index=[0])
+        return np.zeros(len(frame), dtype=np.int8), pd.DataFrame(index=[0])
+    if len(keys) == 1:
+        return _single_key_codes(frame, keys[0])
     codes = np.zeros(len(frame), dtype=np.int64)
     uniques: list[np.ndarray] = []
     for key in keys:
         if key not in frame.columns:
             raise _missing_column(frame, key)
-        c, u = _sorted_factorize(frame[key])
+        c, u = pd.factorize(frame[key], sort=True)
         if (c < 0).any():
             raise DataError(f"column {key!r} has {int((c < 0).sum())} missing values; every row needs a {key!r}.")
         codes = codes * len(u) + c
@@ -69,14 +72,27 @@ def group_codes(frame: pd.DataFrame, keys: tuple[str, ...]) -> tuple[np.ndarray,
     return codes.astype(np.int64), table
 
 
-def _sorted_factorize(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(s, sort=True)``, faster: factorize in order of appearance, then rank the few uniques."""
-    c, u = pd.factorize(s, sort=False)
-    order = np.asarray(pd.Index(u).argsort())
-    rank = np.empty(len(order) + 1, dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    rank[-1] = -1  # missing values keep code -1
-    return rank[c], pd.Index(u).take(order)
+def _single_key_codes(frame: pd.DataFrame, key: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """Codes of one key (the arm column) in the smallest integer type, groups in sorted order, no full-length int64
+    kept: categoricals use their codes, other columns are factorised in order of appearance and remapped."""
+    if key not in frame.columns:
+        raise _missing_column(frame, key)
+    s = frame[key]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        raw = s.cat.codes.to_numpy()
+        labels = np.asarray(s.cat.categories)
+    else:
+        raw, uniq = pd.factorize(s, sort=False)
+        labels = np.asarray(uniq)
+    if (raw < 0).any():
+        raise DataError(f"column {key!r} has {int((raw < 0).sum())} missing values; every row needs a {key!r}.")
+    present = np.flatnonzero(np.bincount(raw, minlength=len(labels)))
+    order = present[np.argsort(labels[present], kind="stable")]  # present groups, sorted by label
+    lookup = np.full(len(labels), -1, dtype=np.int64)
+    lookup[order] = np.arange(len(order))
+    dtype = np.int8 if len(order) <= 127 else np.int32 if len(order) < 2**31 else np.int64
+    codes = lookup.astype(dtype)[raw]
+    return codes, pd.DataFrame({key: labels[order]})
 
 
 def frame_moments(frame: pd.DataFrame, request: MomentsRequest) -> Moments:
@@ -95,7 +111,7 @@ def frame_moments(frame: pd.DataFrame, request: MomentsRequest) -> Moments:
         if request.unit is None or request.unit not in frame.columns:
             raise _missing_column(frame, str(request.unit))
         b = bucket_codes(frame[request.unit], buckets=request.buckets, seed=request.seed)
-        codes = codes * request.buckets + b
+        codes = codes.astype(np.int64) * request.buckets + b  # int8 arm codes would overflow
         codes, present = pd.factorize(codes, sort=True)
         table = table.iloc[present // request.buckets].reset_index(drop=True)
         table["_bucket"] = (present % request.buckets).astype(np.int64)
