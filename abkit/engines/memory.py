@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from abkit.engines.expr import Expr
-from abkit.engines.moments import Moments, MomentsRequest
+from abkit.engines.moments import Moments, MomentsRequest, normalize_keys
 from abkit.errors import ColumnError, DataError
 
 __all__ = ["BLOCK_ROWS", "column_values", "frame_moments", "group_codes"]
@@ -97,6 +97,10 @@ def _single_key_codes(frame: pd.DataFrame, key: str) -> tuple[np.ndarray, pd.Dat
 
 def frame_moments(frame: pd.DataFrame, request: MomentsRequest) -> Moments:
     """Moments of ``frame`` as asked by ``request``, in one pass."""
+    if request.by or request.aggregate_units or request.time_grain:
+        from abkit.engines.units import prepare_frame
+
+        frame, request = prepare_frame(frame, request)
     source = {c: column_values(frame, c) for c in request.source_columns()}
     values: list[np.ndarray | Expr] = [request.derived.get(c) or source[c] for c in request.columns]
     keys = tuple(k for k in request.keys if k != "_bucket")
@@ -107,7 +111,7 @@ def frame_moments(frame: pd.DataFrame, request: MomentsRequest) -> Moments:
         if request.unit is None or request.unit not in frame.columns:
             raise _missing_column(frame, str(request.unit))
         b = bucket_codes(frame[request.unit], buckets=request.buckets, seed=request.seed)
-        codes = codes * request.buckets + b
+        codes = codes.astype(np.int64) * request.buckets + b  # int8 arm codes would overflow
         codes, present = pd.factorize(codes, sort=True)
         table = table.iloc[present // request.buckets].reset_index(drop=True)
         table["_bucket"] = (present % request.buckets).astype(np.int64)
@@ -215,7 +219,7 @@ def _accumulate(
         asked[i, j] = asked[j, i] = True
     cross[:, ~asked] = np.nan
     return Moments(
-        keys=table.reset_index(drop=True),
+        keys=normalize_keys(table.reset_index(drop=True)),
         columns=tuple(request.columns),
         shift=shift,
         rows=rows,

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from abkit.engines.expr import Expr
-from abkit.errors import DataError
+from abkit.errors import DataError, ParameterError
 
-__all__ = ["Moments", "MomentsRequest", "Summary"]
+__all__ = ["Moments", "MomentsRequest", "Summary", "normalize_keys"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,13 @@ class MomentsRequest:
         weights, capped products...). Each engine evaluates them in its own pass.
     extremes : bool
         Also compute per-group minimum and maximum (costs a second look at each block in memory).
+    time_grain : {"day", "hour"}, optional
+        Truncate every date/timestamp key of ``by`` to the day or the hour before grouping. Temporal keys come back
+        as pandas Timestamps (``datetime64[ns]``) in every engine, truncated or not.
+    aggregate_units : bool
+        The rows are events: first sum every source column per (``unit``, arm, non-temporal ``by`` keys), taking the
+        earliest value of each temporal ``by`` key (the day of the unit's first event), then compute moments over
+        units. A unit's sum is missing (NaN) when any of its events is. A unit seen in two arms is a DataError.
     """
 
     columns: tuple[str, ...]
@@ -64,6 +72,17 @@ class MomentsRequest:
     seed: int = 0
     extremes: bool = False
     derived: dict[str, Expr] = field(default_factory=dict)
+    time_grain: str | None = None
+    aggregate_units: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_grain not in (None, "day", "hour"):
+            raise ParameterError(
+                f"The 'time_grain' parameter of MomentsRequest must be 'day', 'hour' or None. Got {self.time_grain!r}."
+            )
+        if (self.aggregate_units or self.buckets) and not self.unit:
+            what = "aggregate_units=True" if self.aggregate_units else "buckets"
+            raise ParameterError(f"MomentsRequest with {what} needs the unit id column: unit='user_id'.")
 
     def source_columns(self) -> list[str]:
         """The data columns read: requested columns that are not derived, then those the expressions use."""
@@ -217,7 +236,7 @@ class Moments:
         )
 
     def select(self, mask: np.ndarray) -> Moments:
-        """The groups where ``mask`` is true."""
+        """The groups where ``mask`` is true (or at the integer positions ``mask``, in that order)."""
         mask = np.asarray(mask)
         return Moments(
             keys=self.keys.iloc[mask].reset_index(drop=True),
@@ -293,6 +312,35 @@ class Moments:
             mean = self.shift[idx] + s / n
             cov = (c - np.outer(s, s) / n) / (n - 1)
         return Summary(n=int(self.n[i]), columns=cols, mean=mean, cov=cov, shift=self.shift[idx])
+
+
+def normalize_keys(table: pd.DataFrame) -> pd.DataFrame:
+    """The key table every engine returns: integers as int64, booleans as bool, dates and timestamps as
+    ``datetime64[ns]`` (timezone-aware ones in UTC, made naive), strings as pandas infers them, ``_bucket`` int64."""
+    out: dict[str, Any] = {}
+    for k in table.columns:
+        s = table[k]
+        kind = pd.api.types.infer_dtype(s, skipna=True)
+        if pd.api.types.is_datetime64_any_dtype(s.dtype) or kind in ("date", "datetime", "datetime64"):
+            t = pd.to_datetime(s, utc=_is_tz(s))
+            if t.dt.tz is not None:
+                t = t.dt.tz_convert("UTC").dt.tz_localize(None)
+            out[k] = t.to_numpy(dtype="datetime64[ns]")
+        elif pd.api.types.is_bool_dtype(s.dtype) or kind == "boolean":
+            out[k] = s.to_numpy(dtype=bool)
+        elif pd.api.types.is_integer_dtype(s.dtype) or kind == "integer":
+            out[k] = s.to_numpy(dtype=np.int64)
+        elif pd.api.types.is_float_dtype(s.dtype) or kind == "floating":
+            out[k] = s.to_numpy(dtype=np.float64)
+        else:
+            out[k] = s.to_numpy(dtype=object).tolist()
+    return pd.DataFrame(out, index=pd.RangeIndex(len(table))) if out else pd.DataFrame(index=table.index)
+
+
+def _is_tz(s: pd.Series) -> bool:
+    if getattr(s.dtype, "tz", None) is not None:
+        return True
+    return s.dtype == object and any(getattr(v, "tzinfo", None) is not None for v in s.head(1000))
 
 
 def _codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
