@@ -39,7 +39,7 @@ typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 
 pytest: $(VENV)/.installed-dev system-deps
-	$(PY) -m pytest -q -m "" --durations=15
+	$(PY) -m pytest -q -m "" --doctest-modules abkit tests --durations=15
 
 test: lint typecheck pytest
 

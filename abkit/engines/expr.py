@@ -8,8 +8,12 @@ Examples
 --------
 >>> from abkit.engines.expr import col
 >>> w = col("target_propensity") / col("propensity")
->>> (w.minimum(10) * col("reward")).sql()
-'(LEAST(("target_propensity" / "propensity"), 10.0) * "reward")'
+>>> capped = w.minimum(10) * col("reward")
+>>> sorted(capped.columns())
+['propensity', 'reward', 'target_propensity']
+>>> import numpy as np
+>>> capped.evaluate({"target_propensity": np.array([0.5]), "propensity": np.array([0.01]), "reward": np.array([1.0])})
+array([10.])
 """
 
 from __future__ import annotations
@@ -31,8 +35,14 @@ class Expr:
     def evaluate(self, block: Mapping[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
 
-    def sql(self, quote: Callable[[str], str] | None = None) -> str:
-        raise NotImplementedError
+    def sql(self, dialect: str = "duckdb", quote: Callable[[str], str] | None = None) -> str:
+        """SQL for this expression in ``dialect`` ("duckdb" or "spark"), with numpy's NaN semantics.
+
+        One renderer serves every engine: :func:`abkit.engines.sqlexpr.render`.
+        """
+        from abkit.engines.sqlexpr import render
+
+        return render(self, dialect, quote)
 
     # arithmetic
     def __add__(self, o: object) -> Expr:
@@ -124,9 +134,6 @@ class _Col(Expr):
     def evaluate(self, block: Mapping[str, np.ndarray]) -> np.ndarray:
         return block[self.name]
 
-    def sql(self, quote: Callable[[str], str] | None = None) -> str:
-        return (quote or _quote)(self.name)
-
 
 @dataclass(frozen=True, eq=True)
 class _Lit(Expr):
@@ -137,9 +144,6 @@ class _Lit(Expr):
 
     def evaluate(self, block: Mapping[str, np.ndarray]) -> np.ndarray:
         return np.float64(self.value)  # type: ignore[return-value]
-
-    def sql(self, quote: Callable[[str], str] | None = None) -> str:
-        return repr(float(self.value)) if np.isfinite(self.value) else "NULL"
 
 
 _NP_BIN = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide}
@@ -160,13 +164,6 @@ class _Bin(Expr):
         with np.errstate(divide="ignore", invalid="ignore"):
             return _NP_BIN[self.op](self.left.evaluate(block), self.right.evaluate(block))
 
-    def sql(self, quote: Callable[[str], str] | None = None) -> str:
-        left, right = self.left.sql(quote), self.right.sql(quote)
-        if self.op == "/":
-            # division by zero gives inf/nan in numpy; make SQL agree (NULL is then counted as missing)
-            return f"({left} / NULLIF({right}, 0.0))"
-        return f"({left} {self.op} {right})"
-
 
 @dataclass(frozen=True, eq=True)
 class _Cmp(Expr):
@@ -183,9 +180,6 @@ class _Cmp(Expr):
         # comparisons with NaN stay NaN (missing), as SQL's NULL
         return np.where(np.isnan(left) | np.isnan(right), np.nan, out)
 
-    def sql(self, quote: Callable[[str], str] | None = None) -> str:
-        return f"(CASE WHEN {self.left.sql(quote)} {self.op} {self.right.sql(quote)} THEN 1.0 ELSE 0.0 END)"
-
 
 @dataclass(frozen=True, eq=True)
 class _Fn(Expr):
@@ -198,9 +192,6 @@ class _Fn(Expr):
     def evaluate(self, block: Mapping[str, np.ndarray]) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return _NP_FN[self.fn](*(a.evaluate(block) for a in self.args))
-
-    def sql(self, quote: Callable[[str], str] | None = None) -> str:
-        return f"{self.fn}({', '.join(a.sql(quote) for a in self.args)})"
 
 
 @dataclass(frozen=True, eq=True)
@@ -217,10 +208,6 @@ class _Where(Expr):
         out = np.where(c != 0, self.then.evaluate(block), self.otherwise.evaluate(block))
         return np.where(np.isnan(c), np.nan, out)
 
-    def sql(self, quote: Callable[[str], str] | None = None) -> str:
-        c, then, other = self.cond.sql(quote), self.then.sql(quote), self.otherwise.sql(quote)
-        return f"(CASE WHEN {c} IS NULL THEN NULL WHEN {c} <> 0 THEN {then} ELSE {other} END)"
-
 
 @dataclass(frozen=True, eq=True)
 class _Clip(Expr):
@@ -234,13 +221,6 @@ class _Clip(Expr):
     def evaluate(self, block: Mapping[str, np.ndarray]) -> np.ndarray:
         x = self.arg.evaluate(block)
         return np.where(np.isfinite(x), np.clip(x, self.low, self.high), x)
-
-    def sql(self, quote: Callable[[str], str] | None = None) -> str:
-        x = self.arg.sql(quote)
-        return (
-            f"(CASE WHEN ABS({x}) < 1.7976931348623157e308 THEN LEAST(GREATEST({x}, {self.low!r}), {self.high!r}) "
-            f"ELSE {x} END)"
-        )
 
 
 def col(name: str) -> Expr:

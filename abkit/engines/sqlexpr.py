@@ -87,6 +87,6 @@ def render(e: ex.Expr, dialect: str, quote: Callable[[str], str] | None = None) 
         if isinstance(node, ex._Where):
             c, then, other = go(node.cond), go(node.then), go(node.otherwise)
             return f"(CASE WHEN {_bad([c])} THEN NULL WHEN {c} <> 0 THEN {then} ELSE {other} END)"
-        return node.sql(q)
+        raise TypeError(f"no SQL rendering for {type(node).__name__}")
 
     return go(e)

@@ -8,8 +8,9 @@ Examples
 --------
 >>> from abkit.engines.expr import col
 >>> w = importance_weight(col("target_propensity"), col("propensity"))
->>> capped(w, 10.0, "max").sql()
-'LEAST(("target_propensity" / NULLIF("propensity", 0.0)), 10.0)'
+>>> import numpy as np
+>>> capped(w, 10.0, "max").evaluate({"target_propensity": np.array([0.5, 0.2]), "propensity": np.array([0.01, 0.4])})
+array([10. ,  0.5])
 """
 
 from __future__ import annotations

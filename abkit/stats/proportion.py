@@ -68,7 +68,7 @@ def ztest_proportions(
     >>> import abkit as ab
     >>> r = ab.stats.ztest_proportions(100, 1000, 130, 1000)
     >>> round(r.effect, 3), round(r.pvalue, 4)
-    (0.03, 0.0349)
+    (0.03, 0.0355)
     """
     xc, nc = _check_counts(successes_control, n_control, "control")
     xt, nt = _check_counts(successes_treatment, n_treatment, "treatment")

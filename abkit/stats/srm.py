@@ -67,7 +67,7 @@ def srm(
     >>> import abkit as ab
     >>> r = ab.stats.srm([50210, 49790])
     >>> round(r.pvalue, 4), r.mismatch
-    (0.1849, False)
+    (0.1841, False)
     """
     if isinstance(counts, Mapping):
         arms = tuple(str(a) for a in counts)
