@@ -48,7 +48,7 @@ def sample_size(
     alternative: str = "two-sided",
     ratio: ArrayLike = 1.0,
     arms: int = 2,
-    correction: str | None = "holm",
+    correction: str | None = None,
     covariate_correlation: ArrayLike = None,
     inflation: ArrayLike = 1.0,
     method: str | None = None,
@@ -80,10 +80,10 @@ def sample_size(
         Allocation: each treatment arm has ``ratio * n`` units.
     arms : int, default 2
         Number of arms including control; ``arms - 1`` treatments are each compared with control.
-    correction : {"holm", "bonferroni", "hochberg", "BH", "BY"} or None, default "holm"
+    correction : {"holm", "bonferroni", "hochberg", "BH", "BY"} or None, default None
         The multiplicity correction the analysis will use. With ``arms > 2`` every comparison is sized at
         ``alpha / (arms - 1)``: exact for Bonferroni, conservative for the step-wise methods (the first rejected
-        hypothesis of Holm/Hochberg and BH/BY faces that level, later ones a looser one). ``None``: no split.
+        hypothesis of Holm/Hochberg and BH/BY faces that level, later ones a looser one). ``None`` (the default, as DESIGN.md): no split; pass the analysis's correction to size for it.
     covariate_correlation : float or array, optional
         CUPED: the correlation rho between the metric and its pre-experiment covariate. Variances are multiplied
         by ``1 - rho^2`` (the degrees of freedom are not reduced by the one estimated slope).
@@ -137,7 +137,7 @@ def power(
     alternative: str = "two-sided",
     ratio: ArrayLike = 1.0,
     arms: int = 2,
-    correction: str | None = "holm",
+    correction: str | None = None,
     covariate_correlation: ArrayLike = None,
     inflation: ArrayLike = 1.0,
     method: str | None = None,
@@ -181,7 +181,7 @@ def mde(
     alternative: str = "two-sided",
     ratio: ArrayLike = 1.0,
     arms: int = 2,
-    correction: str | None = "holm",
+    correction: str | None = None,
     covariate_correlation: ArrayLike = None,
     inflation: ArrayLike = 1.0,
     method: str | None = None,
