@@ -83,7 +83,8 @@ def sample_size(
     correction : {"holm", "bonferroni", "hochberg", "BH", "BY"} or None, default None
         The multiplicity correction the analysis will use. With ``arms > 2`` every comparison is sized at
         ``alpha / (arms - 1)``: exact for Bonferroni, conservative for the step-wise methods (the first rejected
-        hypothesis of Holm/Hochberg and BH/BY faces that level, later ones a looser one). ``None`` (the default, as DESIGN.md): no split; pass the analysis's correction to size for it.
+        hypothesis of Holm/Hochberg and BH/BY faces that level, later ones a looser one). ``None`` (the default):
+        no split; pass the analysis's correction to size for it (``ab.design`` passes the protocol's).
     covariate_correlation : float or array, optional
         CUPED: the correlation rho between the metric and its pre-experiment covariate. Variances are multiplied
         by ``1 - rho^2`` (the degrees of freedom are not reduced by the one estimated slope).
