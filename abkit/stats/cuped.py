@@ -20,7 +20,7 @@ import math
 
 from abkit.engines.moments import Summary
 from abkit.errors import DataError
-from abkit.stats.inference import Comparison, Estimate, as_float_array, compare, welch_df
+from abkit.stats.inference import Comparison, Estimate, compare, paired_summaries, welch_df
 from abkit.stats.ratio import check_denominator, ratio_gradient, ratio_variance
 
 __all__ = ["cuped", "cuped_estimate", "cuped_ratio_estimate", "cuped_theta"]
@@ -118,20 +118,15 @@ def cuped(
     'CUPED (Welch t)'
     """
     owner = "cuped"
-    arms = {}
-    for arm, (yy, xx) in {"control": (y_control, x_control), "treatment": (y_treatment, x_treatment)}.items():
-        ya = as_float_array(yy, f"y_{arm}", owner)
-        xa = as_float_array(xx, f"x_{arm}", owner)
-        if len(ya) != len(xa):
-            raise DataError(f"{arm}: y has {len(ya)} values and x {len(xa)}; they must pair up by unit.")
-        arms[arm] = Summary.from_arrays({"y": ya, "x": xa})
-    est = cuped_estimate(arms["control"], arms["treatment"], "y", "x")
+    arms = {"control": (y_control, x_control), "treatment": (y_treatment, x_treatment)}
+    c, t = paired_summaries(arms, ("y", "x"), owner, ("y", "x"))
+    est = cuped_estimate(c, t, "y", "x")
     return compare(
         est,
         metric="y",
         variant="treatment",
-        n_control=arms["control"].n,
-        n_treatment=arms["treatment"].n,
+        n_control=c.n,
+        n_treatment=t.n,
         method="CUPED (Welch t)",
         alternative=alternative,
         confidence_level=confidence_level,

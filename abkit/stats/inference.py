@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as st
 
-from abkit.errors import DegenerateDataWarning, ParameterError
+from abkit.engines.moments import Summary
+from abkit.errors import DataError, DegenerateDataWarning, ParameterError
 from abkit.results import ConfidenceInterval, Result
 
 __all__ = ["ALTERNATIVES", "REL_METHODS", "Comparison", "Estimate", "check_alternative", "check_confidence_level"]
@@ -234,6 +235,25 @@ def welch_df(v_control: float, n_control: float, v_treatment: float, n_treatment
     num = (v_control + v_treatment) ** 2
     den = v_control**2 / (n_control - 1) + v_treatment**2 / (n_treatment - 1)
     return float(num / den) if den > 0 else float("nan")
+
+
+def paired_summaries(
+    arrays: dict[str, tuple[object, object]], names: tuple[str, str], owner: str, params: tuple[str, str]
+) -> tuple[Summary, Summary]:
+    """Control and treatment summaries of two unit-level columns given as paired arrays per arm.
+
+    ``arrays`` maps "control" and "treatment" to ``(first, second)``; ``names`` names the two columns in the
+    summaries and in errors, ``params`` the parameters' prefixes (``"num"`` for ``num_control``).
+    """
+    out = []
+    for arm in ("control", "treatment"):
+        first, second = (as_float_array(a, f"{p}_{arm}", owner) for a, p in zip(arrays[arm], params, strict=True))
+        if len(first) != len(second):
+            raise DataError(
+                f"{arm}: {names[0]} has {len(first)} values and {names[1]} {len(second)}; they must pair up by unit."
+            )
+        out.append(Summary.from_arrays({names[0]: first, names[1]: second}))
+    return out[0], out[1]
 
 
 def as_float_array(x: object, name: str, owner: str) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 
 from abkit.engines.moments import Summary
 from abkit.errors import DataError
-from abkit.stats.inference import Comparison, Estimate, as_float_array, compare
+from abkit.stats.inference import Comparison, Estimate, compare, paired_summaries
 
 __all__ = ["check_denominator", "ratio_estimate", "ratio_gradient", "ratio_test"]
 
@@ -83,30 +83,15 @@ def ratio_test(
     (0.3333, 0.5833)
     """
     owner = "ratio_test"
-    arrays = {
-        "control": (
-            as_float_array(num_control, "num_control", owner),
-            as_float_array(den_control, "den_control", owner),
-        ),
-        "treatment": (
-            as_float_array(num_treatment, "num_treatment", owner),
-            as_float_array(den_treatment, "den_treatment", owner),
-        ),
-    }
-    summaries = {}
-    for arm, (n, d) in arrays.items():
-        if len(n) != len(d):
-            raise DataError(
-                f"{arm}: numerator has {len(n)} values and denominator {len(d)}; they must pair up by unit."
-            )
-        summaries[arm] = Summary.from_arrays({"numerator": n, "denominator": d})
-    est = ratio_estimate(summaries["control"], summaries["treatment"], "numerator", "denominator")
+    arms = {"control": (num_control, den_control), "treatment": (num_treatment, den_treatment)}
+    c, t = paired_summaries(arms, ("numerator", "denominator"), owner, ("num", "den"))
+    est = ratio_estimate(c, t, "numerator", "denominator")
     return compare(
         est,
         metric="ratio",
         variant="treatment",
-        n_control=summaries["control"].n,
-        n_treatment=summaries["treatment"].n,
+        n_control=c.n,
+        n_treatment=t.n,
         method="ratio of means, delta method",
         alternative=alternative,
         confidence_level=confidence_level,
