@@ -419,7 +419,11 @@ def compare_models(predictions: str, label: str, baseline: str, candidate: str, 
     type=click.Path(dir_okay=False),
     help="Logged data of the offline evaluation, to show its prediction next to the online result.",
 )
-@click.option("--estimators", default="snips,ncis,dr", show_default=True, help="Offline estimators to show.")
+@click.option(
+    "--estimators",
+    default=None,
+    help="Offline estimators to show, e.g. snips,ncis,dr (default: all that apply to the logs and --cap).",
+)
 @click.option("--cap", type=float, default=None, help="Cap of the offline importance weights.")
 @click.option("--time", "time_col", default=None, help="Date column: adds the effect over time with boundaries.")
 @click.option("--missing", default="raise", show_default=True, type=click.Choice(["raise", "drop"]))
@@ -431,7 +435,7 @@ def compare_models(predictions: str, label: str, baseline: str, candidate: str, 
     help="Timestamp printed in the report; give it for byte-identical reports.",
 )
 @handle_errors
-def report(data: str, protocol_path: str, logs_path: str | None, estimators: str, cap: float | None,
+def report(data: str, protocol_path: str, logs_path: str | None, estimators: str | None, cap: float | None,
            time_col: str | None, missing: str, out: str, generated_at: str | None) -> None:  # fmt: skip
     """One committee report: the protocol, the live results in DATA and, optionally, the offline prediction."""
     import abkit as ab

@@ -163,3 +163,22 @@ def test_cli_compare_models_fails_on_regression(tmp_path) -> None:
     assert code == 1 and "regressed" in out
     code, _, _ = run("compare-models", str(path), "--label", "y", "--baseline", "new", "--candidate", "old")
     assert code == 0
+
+
+def test_cli_report_combines_protocol_live_data_timeline_and_offline(
+    experiment_file: str, logs_file: str, tmp_path
+) -> None:
+    protocol = ab.Protocol(name="cli-report", variant="variant", control="control",
+                           arms={"control": 0.5, "treatment": 0.5}, primary=(ab.Ratio("clicks", "displays"),),
+                           mde=0.05, mde_relative=True)  # fmt: skip
+    toml = tmp_path / "p.toml"
+    protocol.save(toml)
+    page = tmp_path / "r.html"
+    args = ["report", experiment_file, "--protocol", str(toml), "--logs", logs_file, "--time", "date",
+            "-o", str(page), "--time-stamp", "2026-12-07"]  # fmt: skip
+    code, _, err = run(*args)
+    assert code == 0, err
+    html = page.read_text()
+    assert "Offline prediction and online result" in html and "Effect over time" in html and "cli-report" in html
+    first = page.read_bytes()
+    assert run(*args)[0] == 0 and page.read_bytes() == first
