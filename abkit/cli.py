@@ -141,7 +141,8 @@ def main() -> None:
     type=click.Choice(["raise", "drop"]),
     help="NaN/inf in a used column: an error, or drop the rows (counted and reported).",
 )
-@click.option("--unit", default=None, help="Unit id column (duplicates are an error).")
+@click.option("--unit", default=None, help="Unit id column (duplicates are an error, unless --events).")
+@click.option("--events", is_flag=True, help="One row per event: sum each metric column per --unit first.")
 @click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(FORMATS))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--time", "generated_at", default=None, help="Report timestamp (html), for byte-identical reports.")
@@ -153,7 +154,8 @@ def main() -> None:
 @handle_errors
 def analyze(data: str, protocol_path: str | None, variant: str, control: str, means: tuple[str, ...],
             proportions: tuple[str, ...], ratios: tuple[str, ...], covariates: tuple[str, ...], alpha: float,
-            correction: str, alternative: str, expected: str | None, missing: str, unit: str | None, fmt: str,
+            correction: str, alternative: str, expected: str | None, missing: str, unit: str | None, events: bool,
+            fmt: str,
             out: str | None, generated_at: str | None, fail_on: str | None) -> None:  # fmt: skip
     """Analyse an experiment in DATA (CSV, TSV or Parquet): every metric, every arm against control."""
     import abkit as ab
@@ -161,7 +163,7 @@ def analyze(data: str, protocol_path: str | None, variant: str, control: str, me
     if protocol_path:
         from abkit.protocols import Protocol
 
-        result = ab.analyze(data, protocol=Protocol.load(protocol_path), missing=missing)
+        result = ab.analyze(data, protocol=Protocol.load(protocol_path), missing=missing, events=events)
     else:
         cov = {}
         for item in covariates:
@@ -192,7 +194,8 @@ def analyze(data: str, protocol_path: str | None, variant: str, control: str, me
             split = _shares(expected, "--expected")
         result = ab.analyze(data, metrics, variant=variant, control=control, alpha=alpha,
                             correction=None if correction == "none" else correction, alternative=alternative,
-                            expected_split=split, missing=missing, unit=unit, name=Path(data).stem)  # fmt: skip
+                            expected_split=split, missing=missing, unit=unit, events=events,
+                            name=Path(data).stem)  # fmt: skip
     emit(render(result, fmt, generated_at=generated_at), out)
     verdict = result.decision.verdict
     if (fail_on == "not-ship" and verdict != "ship") or fail_on == verdict:

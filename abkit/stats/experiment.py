@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -193,6 +194,7 @@ def analyze(
     rel_method: str = "delta",
     missing: str = "raise",
     unit: str | None = None,
+    events: bool = False,
     srm_threshold: float = SRM_THRESHOLD,
     protocol: Any = None,
     name: str | None = None,
@@ -229,7 +231,11 @@ def analyze(
         NaN/inf in a used column raise a DataError naming the column, the arm and the count (default); "drop" removes
         the incomplete rows from every metric and reports their number per arm in ``result.arms``.
     unit : str, optional
-        The unit id column: duplicates raise a DataError.
+        The unit id column: duplicate ids raise a DataError (unless ``events``).
+    events : bool, default False
+        The data has one row per event (view, click, order) rather than per unit: the engine first sums every metric
+        column per unit (``unit`` is required), then analyses units. A unit seen in two arms raises a DataError.
+        Winsorisation quantiles are then taken over events, not units.
     srm_threshold : float, default 0.001
         SRM p-values below it make the experiment invalid.
     protocol : ab.Protocol, optional
@@ -294,11 +300,19 @@ def analyze(
     all_metrics = primary + second + [g.metric for g in guards]
     plan = plan_columns(data, all_metrics, group=variant)
     reads = dict(zip([id(m) for m in all_metrics], plan.metrics, strict=True))  # each metric as the request reads it
-    if unit is not None:
+    request = plan.request
+    if events:
+        if unit is None:
+            raise ParameterError("analyze(events=True) needs unit=: the column whose ids the events are summed by.")
+        request = dataclasses.replace(request, aggregate_units=True, unit=unit)
+    elif unit is not None:
         dup = count_duplicates(data, unit)
         if dup:
-            raise DataError(f"column {unit!r} has {dup} duplicate unit ids; one row per unit is expected.")
-    moments = compute_moments(data, plan.request)
+            raise DataError(
+                f"column {unit!r} has {dup} duplicate unit ids; one row per unit is expected "
+                "(for one row per event, pass events=True)."
+            )
+    moments = compute_moments(data, request)
     arms = [str(a) for a in moments.keys[variant]]
     ci, ti = _arm_indices(moments, arms, control, variant, expected_split)
     dropped = _check_missing(moments, arms, missing, plan.origin)
