@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 
 from abkit.engines.moments import Moments, MomentsRequest
-from abkit.engines.sql import assemble, finite_sql, moments_sql, pilot_sql, quote_for, shift_from_head
+from abkit.engines.sql import (
+    assemble,
+    can_be_optimistic,
+    finite_sql,
+    moments_sql,
+    optimistic_ok,
+    pilot_sql,
+    quote_for,
+    shift_from_head,
+)
 from abkit.errors import ColumnError
 from abkit.io import Source, duckdb_relation, type_class, validate_columns
 
@@ -107,8 +116,17 @@ def duck_moments(source: Source, request: MomentsRequest, *, exact: bool = False
             return _frame_values(df, len(request.columns))[:, j]
 
         shift = shift_from_head(head, finite)
-        sql, key_cols = moments_sql(request, src, t.types, shift, dialect="duckdb", unit_kind=kind, exact=exact)
-        result = t.query(sql).df()
+        result = None
+        if can_be_optimistic(request):
+            # the common case, data without NULL/NaN/inf: plain sums and one count per column prove it in one pass
+            sql, key_cols = moments_sql(request, src, t.types, shift, dialect="duckdb", unit_kind=kind, exact=exact,
+                                        optimistic=True)  # fmt: skip
+            fast = t.query(sql).df()
+            if optimistic_ok({c: fast[c].to_numpy() for c in fast.columns}, request):
+                result = fast
+        if result is None:  # missing or infinite values somewhere: the full query counts them per column and group
+            sql, key_cols = moments_sql(request, src, t.types, shift, dialect="duckdb", unit_kind=kind, exact=exact)
+            result = t.query(sql).df()
     return assemble({c: result[c].to_numpy() for c in result.columns}, request, shift, key_cols, t.types)
 
 

@@ -168,8 +168,13 @@ def moments_sql(
     dialect: str,
     unit_kind: str | None = None,
     exact: bool = False,
+    optimistic: bool = False,
 ) -> tuple[str, list[str]]:
     """The aggregate query and the names of its key columns.
+
+    ``optimistic`` writes the fast query of :func:`optimistic_ok`: plain sums of the shifted values with a non-NULL
+    count per column and no per-row completeness test. It is only valid when that check passes (no NULL, NaN or inf
+    anywhere); otherwise the full query, which counts them, must be run.
 
     ``unit_kind`` is ``"int"`` or ``"string"``, the type of the unit ids (for the bucket hash); ``exact`` sums with
     DuckDB's ``fsum`` (exact and reproducible; plain SUM differs across runs by about 1e-13 with several threads).
@@ -178,6 +183,18 @@ def moments_sql(
     k = len(request.columns)
     shifted = [f"(__e{j} - {_num(shift[j])}) AS __d{j}" for j in range(k)]
     layer3 = f"SELECT {', '.join(keys + _extras(request) + shifted)} FROM ({body}) AS __c"
+    total = "fsum" if exact and dialect == "duckdb" else "SUM"
+    group = f" GROUP BY {', '.join(keys)}" if keys else ""
+    if optimistic:
+        if not can_be_optimistic(request):
+            raise ValueError("optimistic moments need a request without clip bounds or unit aggregation")
+        agg = ["COUNT(*) AS __rows", "COUNT(*) AS __n"]
+        agg += [f"{total}(__d{j}) AS __s{j}" for j in range(k)]
+        agg += [f"{total}(__d{i} * __d{j}) AS __x{i}_{j}" for i, j in request.pair_index()]
+        agg += [f"COUNT(__d{j}) AS __c{j}" for j in range(k)] + [f"CAST(0 AS BIGINT) AS __f{j}" for j in range(k)]
+        if request.extremes:
+            agg += [f"MIN(__d{j}) AS __lo{j}" for j in range(k)] + [f"MAX(__d{j}) AS __hi{j}" for j in range(k)]
+        return f"SELECT {', '.join(keys + agg)} FROM ({layer3}) AS __r{group}", keys
     # complete rows and the missing/infinite counts are judged before clipping (an inf is counted, not clipped)
     ok = " AND ".join(finite_sql(f"__d{j}", dialect) for j in range(k)) or "TRUE"
     layer4 = f"SELECT *, ({ok}) AS __ok FROM ({layer3}) AS __o"
@@ -189,7 +206,6 @@ def moments_sql(
             d = f"LEAST(GREATEST({d}, {_num(bounds[0] - shift[j])}), {_num(bounds[1] - shift[j])})"
         zs.append(f"CASE WHEN __ok THEN {d} ELSE 0.0 END AS __z{j}")
     layer5 = f"SELECT *, {', '.join(zs)} FROM ({layer4}) AS __z" if k else layer4
-    total = "fsum" if exact and dialect == "duckdb" else "SUM"
     agg = ["COUNT(*) AS __rows", "COUNT(CASE WHEN __ok THEN 1 END) AS __n"]
     agg += [f"{total}(__z{j}) AS __s{j}" for j in range(k)]
     agg += [f"{total}(__z{i} * __z{j}) AS __x{i}_{j}" for i, j in request.pair_index()]
@@ -207,8 +223,27 @@ def moments_sql(
         agg += ["SUM(CASE WHEN __u IS NULL THEN __events ELSE 0 END) AS __nullunit"]
         if request.group:
             agg += ["SUM(__conflict) AS __conflicts", "SUM(__nullarm) AS __nullarms"]
-    group = f" GROUP BY {', '.join(keys)}" if keys else ""
     return f"SELECT {', '.join(keys + agg)} FROM ({layer5}) AS __r{group}", keys
+
+
+def can_be_optimistic(request: MomentsRequest) -> bool:
+    """Whether the fast query may be tried: no clip bounds (an inf would be clipped, not seen) and no unit
+    aggregation (its own checks live in the full query)."""
+    return not request.clip and not request.aggregate_units
+
+
+def optimistic_ok(result: Mapping[str, Sequence[Any]], request: MomentsRequest) -> bool:
+    """Whether the fast query's result stands: every column non-NULL on every row and every sum finite.
+
+    A NULL shows as a count below the rows; a NaN or an infinite value makes its column's sum (and products) NaN or
+    infinite. Then the full query must count them instead.
+    """
+    rows = _ints(result["__rows"])
+    k = len(request.columns)
+    for j in range(k):
+        if np.any(_ints(result[f"__c{j}"]) != rows) or not np.all(np.isfinite(_floats(result[f"__s{j}"]))):
+            return False
+    return all(np.all(np.isfinite(_floats(result[f"__x{i}_{j}"]))) for i, j in request.pair_index())
 
 
 def _ints(a: Any) -> np.ndarray:
