@@ -111,10 +111,12 @@ def frame_moments(frame: pd.DataFrame, request: MomentsRequest) -> Moments:
         if request.unit is None or request.unit not in frame.columns:
             raise _missing_column(frame, str(request.unit))
         b = bucket_codes(frame[request.unit], buckets=request.buckets, seed=request.seed)
-        codes = codes.astype(np.int64) * request.buckets + b  # int8 arm codes would overflow
-        codes, present = pd.factorize(codes, sort=True)
-        table = table.iloc[present // request.buckets].reset_index(drop=True)
-        table["_bucket"] = (present % request.buckets).astype(np.int64)
+        nb = request.buckets
+        codes = codes.astype(np.int64) * nb + b  # dense in [0, groups * buckets); int8 arm codes would overflow
+        full = table.iloc[np.repeat(np.arange(len(table)), nb)].reset_index(drop=True)
+        full["_bucket"] = np.tile(np.arange(nb, dtype=np.int64), len(table))
+        moments = _accumulate(values, source, codes, len(full), full, request)
+        return moments.select(moments.rows > 0)  # buckets no unit fell in are not groups
     return _accumulate(values, source, codes, len(table), table, request)
 
 
