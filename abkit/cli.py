@@ -72,17 +72,22 @@ def _floats(value: str, what: str) -> list[float]:
         raise click.BadParameter(f"{what} must be comma-separated numbers, e.g. 50210,49790; got {value!r}") from None
 
 
-def _shares(value: str, what: str) -> dict[str, float]:
+def _key_values(items: list[str], what: str, form: str) -> dict[str, float]:
+    """``KEY=NUMBER`` items as a dict; BadParameter (exit 2) naming the option and the expected form."""
     out = {}
-    for item in _split_list(value, what):
-        arm, sep, share = item.partition("=")
+    for item in items:
+        key, sep, number = item.partition("=")
         try:
-            out[arm.strip()] = float(share)
+            out[key.strip()] = float(number)
         except ValueError:
-            raise click.BadParameter(f"{what} takes ARM=SHARE,... (control=0.5,treatment=0.5); got {value!r}") from None
-        if not sep:
-            raise click.BadParameter(f"{what} takes ARM=SHARE,... (control=0.5,treatment=0.5); got {value!r}")
+            sep = ""
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{what} takes {form}; got {item!r}")
     return out
+
+
+def _shares(value: str, what: str) -> dict[str, float]:
+    return _key_values(_split_list(value, what), what, "ARM=SHARE,... (control=0.5,treatment=0.5)")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -260,13 +265,20 @@ def demo(out: str, seed: int, users: int) -> None:
 @click.option("--proportion", "proportions", multiple=True, metavar="COL", help="Without a protocol: a 0/1 metric.")
 @click.option("--mde", type=float, help="Relative MDE the always-valid test is tuned to (default: the protocol's).")
 @click.option("--allow-gaps", is_flag=True, help="Accept days without units.")
+@click.option(
+    "--missing",
+    default="raise",
+    show_default=True,
+    type=click.Choice(["raise", "drop"]),
+    help="NaN/inf in a monitored column: an error, or leave those rows out of every look.",
+)
 @click.option("-f", "--format", "fmt", default="table", show_default=True, type=click.Choice(FORMATS))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False))
 @click.option("--time-stamp", "generated_at", default=None, help="Report timestamp (html).")
 @click.option("--fail-on-harm", is_flag=True, help="Exit 1 when a series recommends stopping for harm.")
 @handle_errors
 def monitor(data: str, protocol_path: str | None, time_col: str, variant: str, control: str, means: tuple[str, ...],
-            proportions: tuple[str, ...], mde: float | None, allow_gaps: bool, fmt: str, out: str | None,
+            proportions: tuple[str, ...], mde: float | None, allow_gaps: bool, missing: str, fmt: str, out: str | None,
             generated_at: str | None, fail_on_harm: bool) -> None:  # fmt: skip
     """Monitor a running test day by day: cumulative effects, boundaries or confidence sequences, a recommendation."""
     import abkit as ab
@@ -274,7 +286,7 @@ def monitor(data: str, protocol_path: str | None, time_col: str, variant: str, c
     protocol = ab.Protocol.load(protocol_path) if protocol_path else None
     metrics = [ab.Mean(c) for c in means] + [ab.Proportion(c) for c in proportions] or None
     result = ab.monitor(data, protocol, metrics=metrics, time=time_col, variant=variant, control=control, mde=mde,
-                        allow_gaps=allow_gaps)  # fmt: skip
+                        allow_gaps=allow_gaps, missing=missing)  # fmt: skip
     emit(render(result, fmt, generated_at=generated_at), out)
     if fail_on_harm and result.recommendation == "stop-harm":
         sys.exit(1)
@@ -391,15 +403,7 @@ def compare_models(predictions: str, label: str, baseline: str, candidate: str, 
     """Non-regression check of a candidate model against the baseline on the same rows (paired intervals)."""
     import abkit as ab
 
-    tol = {}
-    for item in tolerances:
-        name, sep, value = item.partition("=")
-        try:
-            tol[name.strip()] = float(value)
-        except ValueError:
-            raise click.BadParameter(f"--tolerance takes METRIC=VALUE, e.g. auc=0.002; got {item!r}") from None
-        if not sep:
-            raise click.BadParameter(f"--tolerance takes METRIC=VALUE, e.g. auc=0.002; got {item!r}")
+    tol = _key_values(list(tolerances), "--tolerance", "METRIC=VALUE, e.g. auc=0.002")
     res = ab.metrics.compare_models(predictions, label=label, baseline=baseline, candidate=candidate,
                                     tolerances=tol, confidence_level=confidence_level)  # fmt: skip
     emit(render(res, fmt), out)

@@ -182,3 +182,13 @@ def test_cli_report_combines_protocol_live_data_timeline_and_offline(
     assert "Offline prediction and online result" in html and "Effect over time" in html and "cli-report" in html
     first = page.read_bytes()
     assert run(*args)[0] == 0 and page.read_bytes() == first
+
+
+def test_cli_key_value_options_reject_malformed_items(experiment_file: str, tmp_path) -> None:
+    code, _, err = run("analyze", experiment_file, "--mean", "revenue", "--expected", "control:0.5")
+    assert code == 2 and "ARM=SHARE" in err
+    path = tmp_path / "p.csv"
+    path.write_text("y,old,new\n1,0.6,0.7\n0,0.2,0.1\n1,0.5,0.6\n0,0.4,0.3\n")
+    code, _, err = run("compare-models", str(path), "--label", "y", "--baseline", "old", "--candidate", "new",
+                       "--tolerance", "auc=x")  # fmt: skip
+    assert code == 2 and "METRIC=VALUE" in err

@@ -75,12 +75,10 @@ def monitoring_figure(monitoring: Any) -> Any:
     for ax, res, metric, arm in zip(axes[:, 0], monitoring.series, monitoring.metrics, monitoring.variants,
                                     strict=False):  # fmt: skip
         x = np.arange(1, len(res.effect) + 1)
-        se = np.asarray(res.se, dtype=float)
         ax.fill_between(x, res.ci_low, res.ci_high, color=_BETTER, alpha=0.15, label="interval")
         ax.plot(x, res.effect, color=_BETTER, label="cumulative effect")
-        upper, lower = np.asarray(res.upper) * se, np.asarray(res.lower) * se
-        ax.step(x, np.where(np.isfinite(upper), upper, np.nan), where="mid", ls="--", color=_BETTER, label="efficacy")
-        ax.step(x, np.where(np.isfinite(lower), lower, np.nan), where="mid", ls="--", color=_WORSE, label="harm")
+        ax.step(x, res.upper_effect, where="mid", ls="--", color=_BETTER, label="efficacy")
+        ax.step(x, res.lower_effect, where="mid", ls="--", color=_WORSE, label="harm")
         ax.axhline(0.0, color="black", lw=0.8)
         ax.set_title(f"{metric} · {arm}", loc="left")
         ax.set_xlabel("look (day)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -36,16 +35,11 @@ def timeline_charts(monitoring: Any, *, metrics: list[str] | None = None) -> lis
     for res, metric, arm in zip(monitoring.series, monitoring.metrics, monitoring.variants, strict=True):
         if metrics is not None and metric not in metrics:
             continue
-        se = np.asarray(res.se, dtype=float)
-        upper = np.asarray(res.upper, dtype=float) * se
-        lower = np.asarray(res.lower, dtype=float) * se
         series = [
             Series("cumulative effect", list(res.effect), low=list(res.ci_low), high=list(res.ci_high),
                    role="treatment"),
-            Series("efficacy boundary", list(np.where(np.isfinite(upper), upper, np.nan)), role="better", step=True,
-                   dashed=True),
-            Series("harm boundary", list(np.where(np.isfinite(lower), lower, np.nan)), role="worse", step=True,
-                   dashed=True),
+            Series("efficacy boundary", list(res.upper_effect), role="better", step=True, dashed=True),
+            Series("harm boundary", list(res.lower_effect), role="worse", step=True, dashed=True),
         ]  # fmt: skip
         stop = res.stopped_at
         markers = [(_x(list(res.label))[stop - 1], res.recommendation[stop - 1])] if stop else []

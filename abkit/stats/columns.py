@@ -14,6 +14,8 @@ from typing import Any
 
 from abkit.engines import MomentsRequest, quantiles
 from abkit.engines.expr import Expr, col
+from abkit.engines.moments import Moments
+from abkit.errors import DataError
 from abkit.stats.metrics import Metric, Proportion, Ratio
 
 __all__ = ["ColumnPlan", "outside_column", "plan_columns"]
@@ -50,6 +52,25 @@ class ColumnPlan:
     request: MomentsRequest
     metrics: tuple[Metric, ...]
     origin: dict[str, str]
+
+    def check_missing(self, moments: Moments, arms: Sequence[str], *, missing: str = "raise") -> int:
+        """Rows with NaN/inf in a read column: a DataError naming each source column with its count per arm
+        (``missing="raise"``), else the number of rows the sums left out (``missing="drop"``). ``moments`` has one
+        group per arm, in the order of ``arms``."""
+        bad = moments.missing + moments.infinite
+        if not bad.any():
+            return 0
+        if missing == "raise":
+            parts: list[str] = []
+            for j, name in enumerate(moments.columns):
+                col = self.origin.get(name, name)
+                if bad[:, j].any() and not any(f"column {col!r}" in p for p in parts):
+                    per_arm = ", ".join(f"{arms[i]}: {int(bad[i, j])}" for i in range(len(arms)) if bad[i, j])
+                    parts.append(f"column {col!r} has NaN/inf values ({per_arm})")
+            raise DataError(
+                "; ".join(parts) + ". Pass missing='drop' to drop those rows (they are counted and reported)."
+            )
+        return int((moments.rows - moments.n).sum())
 
 
 def plan_columns(data: Any, metrics: Sequence[Metric], *, group: str, by: tuple[str, ...] = ()) -> ColumnPlan:

@@ -315,7 +315,7 @@ def analyze(
     moments = compute_moments(data, request)
     arms = [str(a) for a in moments.keys[variant]]
     ci, ti = _arm_indices(moments, arms, control, variant, expected_split)
-    dropped = _check_missing(moments, arms, missing, plan.origin)
+    dropped = plan.check_missing(moments, arms, missing=missing)
     for i in [ci, *ti]:
         if moments.n[i] < 2:
             raise DataError(
@@ -443,21 +443,6 @@ def _arm_indices(
             raise ParameterError(f"The 'expected_split' shares must sum to 1. Got {total:.6g}.")
     ci = arms.index(str(control))
     return ci, [i for i in range(len(arms)) if i != ci]
-
-
-def _check_missing(moments: Moments, arms: list[str], missing: str, origin: Mapping[str, str]) -> int:
-    bad = moments.missing + moments.infinite
-    if not bad.any():
-        return 0
-    if missing == "raise":
-        parts: list[str] = []
-        for j, name in enumerate(moments.columns):
-            col = origin.get(name, name)
-            if bad[:, j].any() and not any(f"column {col!r}" in p for p in parts):
-                per_arm = ", ".join(f"{arms[i]}: {int(bad[i, j])}" for i in range(len(arms)) if bad[i, j])
-                parts.append(f"column {col!r} has NaN/inf values ({per_arm})")
-        raise DataError("; ".join(parts) + ". Pass missing='drop' to drop those rows (they are counted and reported).")
-    return int((moments.rows - moments.n).sum())
 
 
 def _guardrail(c: Comparison, g: Guardrail, alpha: float) -> dict[str, Any]:

@@ -125,6 +125,7 @@ def monitor(
     mde: float | None = None,
     relative_mde: bool = True,
     allow_gaps: bool = False,
+    missing: str = "raise",
 ) -> Monitoring:
     """Cumulative effects, boundaries (or confidence sequences) and a recommendation for every day of a test.
 
@@ -150,6 +151,9 @@ def monitor(
         ``[analysis] mde`` otherwise.
     allow_gaps : bool
         Days without any unit raise a DataError unless this is True.
+    missing : {"raise", "drop"}
+        NaN/inf in a monitored column raise a DataError naming the column, the arm and the count; "drop" leaves
+        those rows out of every look (as ``ab.analyze(missing="drop")``).
 
     Returns
     -------
@@ -178,8 +182,10 @@ def monitor(
 
     plan = plan_columns(data, mlist, group=variant, by=(time,))
     daily = compute_moments(data, plan.request)
-    if (daily.missing + daily.infinite).any():
-        raise DataError("the monitored columns have NaN/inf values; clean them (or use ab.analyze(missing='drop')).")
+    per_arm = daily.reduce([variant])
+    if missing not in ("raise", "drop"):
+        raise ParameterError(f"The 'missing' parameter of monitor must be 'raise' or 'drop'. Got {missing!r} instead.")
+    plan.check_missing(per_arm, [str(a) for a in per_arm.keys[variant]], missing=missing)
     days = np.sort(daily.keys[time].unique())
     _check_days(days, allow_gaps, time)
     full = _complete_grid(daily, variant, time, days)

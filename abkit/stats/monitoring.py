@@ -51,6 +51,16 @@ class MonitorResult(Result):
     method: str
 
     @property
+    def upper_effect(self) -> np.ndarray:
+        """The efficacy boundary in the effect's units, ``upper * se`` (``nan`` where there is none)."""
+        return _in_effect_units(self.upper, self.se)
+
+    @property
+    def lower_effect(self) -> np.ndarray:
+        """The harm (lower) boundary in the effect's units, ``lower * se`` (``nan`` where there is none)."""
+        return _in_effect_units(self.lower, self.se)
+
+    @property
     def stopped_at(self) -> int | None:
         """The first look (1-based) whose recommendation is to stop, or None."""
         for look, rec in zip(self.look, self.recommendation, strict=True):
@@ -88,6 +98,11 @@ class MonitorResult(Result):
 
     def __str__(self) -> str:
         return f"{self.method}: {self.decision}\n{self.table.to_string(index=False)}"
+
+
+def _in_effect_units(z: np.ndarray, se: np.ndarray) -> np.ndarray:
+    out = np.asarray(z, dtype=float) * np.asarray(se, dtype=float)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def monitor_looks(

@@ -83,3 +83,24 @@ def test_monitor_json_and_html(data: pd.DataFrame) -> None:
     assert payload["recommendation"] == mon.recommendation
     html = mon.to_html(generated_at="2026-12-07")
     assert "Effect over time" in html and "<svg" in html
+
+
+def test_monitor_missing_values_are_named_or_dropped(data: pd.DataFrame) -> None:
+    df = data.copy()
+    df.loc[df.index[:3], "revenue"] = np.nan
+    arms = df.loc[df.index[:3], "variant"].value_counts()
+    with pytest.raises(ab.DataError, match="column 'revenue' has NaN/inf values") as err:
+        ab.monitor(df, metrics=[ab.Mean("revenue")], mde=0.03)
+    for arm, count in arms.items():
+        assert f"{arm}: {count}" in str(err.value)
+    mon = ab.monitor(df, metrics=[ab.Mean("revenue")], mde=0.03, missing="drop")
+    ref = ab.analyze(df, [ab.Mean("revenue")], missing="drop").comparisons[0]
+    assert mon.table["n"].iloc[-1] == len(df) - 3
+    assert mon.table["effect"].iloc[-1] == pytest.approx(ref.effect, rel=1e-10)
+
+
+def test_monitor_boundaries_in_effect_units(data: pd.DataFrame) -> None:
+    gs = ab.GroupSequential(looks=4, alpha=0.05, sides=2, spending="obrien-fleming")
+    res = ab.monitor(data, metrics=[ab.Mean("revenue")], design=gs, planned_n=30_000).series[0]
+    np.testing.assert_allclose(res.upper_effect, np.asarray(res.upper) * np.asarray(res.se))
+    np.testing.assert_allclose(res.lower_effect, -res.upper_effect)
